@@ -1,0 +1,87 @@
+"""Records that flow through the engine: requests, policies, raw samples and candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Mode(str, Enum):
+    """How far a completion may reach."""
+
+    LINE = "line"  # stop at the end of the current line
+    BLOCK = "block"  # stop at the end of the current block (indentation / tree-sitter)
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingPolicy:
+    """How many candidates to draw and how adventurous to be.
+
+    The trigger picks the policy: an automatic (typing) trigger asks for a few confident
+    candidates, an invoked trigger for more varied alternatives.
+    """
+
+    n: int = 3
+    temperature: float = 0.2
+    top_p: float = 0.95
+    top_k: int = 50
+    include_greedy: bool = True
+    max_new_tokens: int = 48
+    mode: Mode = Mode.LINE
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """The document, where the cursor is (a str offset, code points), and its language."""
+
+    text: str
+    offset: int
+    language_id: str | None = None
+    path: str | None = None
+    policy: SamplingPolicy = field(default_factory=SamplingPolicy)
+    # Snippets from other open documents used as extra context (already chosen by the caller).
+    context_snippets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One raw generated sequence with per-token statistics (before post-processing)."""
+
+    token_ids: tuple[int, ...]
+    logprobs: tuple[float, ...]  # log p of each chosen token (natural log)
+    entropies: tuple[float, ...]  # entropy (nats) of the full next-token distribution
+    greedy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One post-processed completion: the text to insert and the statistics of its tokens.
+
+    ``token_starts[i]`` is the offset in ``text`` where token ``i`` begins; tokens that only
+    re-produced characters removed by token healing are dropped from the statistics' spans
+    but kept in the numbers (they are part of what the model was unsure about).
+    """
+
+    text: str
+    logprobs: tuple[float, ...]
+    entropies: tuple[float, ...]
+    token_starts: tuple[int, ...]
+    ended: bool  # the model emitted its end token (EOS / end-of-middle) or a stop rule fired
+    emitted_eot: bool  # the model itself emitted EOS / end-of-middle
+    greedy: bool = False
+    sample_index: int = 0
+    # Text after the cursor that the completion replaces (auto-closed brackets typed over).
+    replace_suffix: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationTimings:
+    """Where the time of one request went, in seconds."""
+
+    prompt: float = 0.0
+    generate: float = 0.0
+    first_token: float = 0.0
+    entropy: float = 0.0
+    postprocess: float = 0.0
+    rank: float = 0.0

@@ -1,0 +1,156 @@
+"""The training loop: a transformers Llama decoder, bf16 autocast on CPU, time-budgeted, resumable."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from .data import SpecialIds, Stream
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    hidden: int = 320
+    layers: int = 6
+    heads: int = 5
+    intermediate: int = 864
+    seq_len: int = 512
+    batch: int = 8
+    lr: float = 2e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 150
+    weight_decay: float = 0.1
+    fim_rate: float = 0.5
+    minutes: float = 100.0
+    seed: int = 1234
+    threads: int = 2
+    bf16: bool = True
+    eval_every_s: float = 600.0
+    ckpt_every_s: float = 300.0
+
+
+def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCausalLM:
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden,
+        intermediate_size=cfg.intermediate,
+        num_hidden_layers=cfg.layers,
+        num_attention_heads=cfg.heads,
+        num_key_value_heads=cfg.heads,
+        max_position_embeddings=1024,
+        rope_theta=10000.0,
+        tie_word_embeddings=True,
+        bos_token_id=sp.eot,
+        eos_token_id=sp.eot,
+    )
+    return LlamaForCausalLM(config)
+
+
+def lr_at(cfg: TrainConfig, step: int, frac: float) -> float:
+    """Warmup by steps, then a cosine over the time budget (the step count is not known ahead)."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    frac = min(1.0, max(0.0, frac))
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * frac))
+
+
+@torch.no_grad()
+def evaluate(model, valid: list[np.ndarray], valid_chars: int, eot: int, cfg: TrainConfig) -> dict:
+    """Left-to-right loss on the held-out files: nats per token and bits per character."""
+    model.eval()
+    total_nats, total_tokens = 0.0, 0
+    for ids in valid:
+        seq = np.concatenate([[eot], ids])
+        for pos in range(0, len(seq) - 1, cfg.seq_len):
+            chunk = torch.from_numpy(seq[pos : pos + cfg.seq_len + 1]).unsqueeze(0)
+            if chunk.shape[1] < 2:
+                continue
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                logits = model(chunk[:, :-1]).logits.float()
+            loss = torch.nn.functional.cross_entropy(
+                logits[0], chunk[0, 1:], reduction="sum"
+            )
+            total_nats += float(loss)
+            total_tokens += chunk.shape[1] - 1
+    model.train()
+    return {
+        "valid_nats_per_token": total_nats / max(1, total_tokens),
+        "valid_bits_per_char": total_nats / math.log(2) / max(1, valid_chars),
+        "valid_tokens": total_tokens,
+    }
+
+
+def train(
+    model, train_files, valid_files, valid_chars: int, newline_ids: np.ndarray, sp: SpecialIds,
+    cfg: TrainConfig, work: Path, state: dict | None = None,
+) -> dict:
+    """Trains until the time budget is spent; checkpoints to ``work/ckpt.pt`` as it goes."""
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0}],
+        lr=cfg.lr, betas=(0.9, 0.95), fused=True,
+    )
+    state = state or {"step": 0, "elapsed": 0.0, "tokens": 0, "log": []}
+    if "optimizer" in state:
+        opt.load_state_dict(state.pop("optimizer"))
+    stream = Stream(train_files, newline_ids, sp, cfg.seq_len, cfg.batch, cfg.fim_rate,
+                    cfg.seed + state["step"])
+    budget = cfg.minutes * 60
+    t0 = time.monotonic() - state["elapsed"]
+    last_ckpt = last_eval = time.monotonic()
+    bar = tqdm(total=int(budget), initial=int(state["elapsed"]), unit="s", desc="training")
+    model.train()
+    for batch in stream.batches():
+        elapsed = time.monotonic() - t0
+        if elapsed >= budget:
+            break
+        lr = lr_at(cfg, state["step"], elapsed / budget)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x = torch.from_numpy(batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            logits = model(x[:, :-1]).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1)
+        )
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        state["step"] += 1
+        state["tokens"] += x.shape[0] * (x.shape[1] - 1)
+        state["elapsed"] = time.monotonic() - t0
+        bar.update(int(state["elapsed"]) - bar.n)
+        if state["step"] % 20 == 0:
+            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{lr:.2e}", tok=state["tokens"])
+            state["log"].append([state["step"], round(state["elapsed"], 1), round(loss.item(), 4)])
+        now = time.monotonic()
+        if now - last_eval > cfg.eval_every_s:
+            last_eval = now
+            ev = evaluate(model, valid_files, valid_chars, sp.eot, cfg)
+            state.setdefault("evals", []).append({"step": state["step"], "tokens": state["tokens"], **ev})
+            tqdm.write(json.dumps(state["evals"][-1]))
+        if now - last_ckpt > cfg.ckpt_every_s:
+            last_ckpt = now
+            save_checkpoint(model, opt, state, cfg, work)
+    bar.close()
+    save_checkpoint(model, opt, state, cfg, work)
+    return state
+
+
+def save_checkpoint(model, opt, state: dict, cfg: TrainConfig, work: Path) -> None:
+    tmp = work / "ckpt.pt.tmp"
+    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                "state": state, "config": asdict(cfg)}, tmp)
+    tmp.replace(work / "ckpt.pt")
