@@ -71,6 +71,7 @@ class Candidate:
     emitted_eot: bool  # the model itself emitted EOS / end-of-middle
     greedy: bool = False
     sample_index: int = 0
+    votes: int = 1  # how many samples produced this same text (agreement)
     # Text after the cursor that the completion replaces (auto-closed brackets typed over).
     replace_suffix: int = 0
 

@@ -23,11 +23,20 @@ SHIPPED = ROOT / "completion" / "models" / "default"
 
 def _args() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m training", description=__doc__)
-    p.add_argument("--work", type=Path, default=ROOT / "training" / "work",
-                   help="scratch dir: tokenized corpus, checkpoints (default training/work)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from the shipped training weights in training/weights")
-    p.add_argument("--no-export", action="store_true", help="train only; do not overwrite the shipped model")
+    p.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "training" / "work",
+        help="scratch dir: tokenized corpus, checkpoints (default training/work)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the shipped training weights in training/weights",
+    )
+    p.add_argument(
+        "--no-export", action="store_true", help="train only; do not overwrite the shipped model"
+    )
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
     return p.parse_args()
@@ -38,8 +47,11 @@ def main() -> None:
     from tokenizers import Tokenizer
 
     args = _args()
-    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
-                 if getattr(args, f.name) is not None}
+    overrides = {
+        f.name: getattr(args, f.name)
+        for f in fields(TrainConfig)
+        if getattr(args, f.name) is not None
+    }
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     ckpt = work / "ckpt.pt"
@@ -59,16 +71,22 @@ def main() -> None:
         tok = tokmod.build(train_texts)
         tok.save(str(work / "tokenizer.json"))
         print(f"tokenizer trained in {time.monotonic() - t:.0f}s")
-    sp = SpecialIds(*(tok.token_to_id(s) for s in (tokmod.EOT, tokmod.FIM_PREFIX,
-                                                     tokmod.FIM_MIDDLE, tokmod.FIM_SUFFIX)))
+    sp = SpecialIds(
+        *(
+            tok.token_to_id(s)
+            for s in (tokmod.EOT, tokmod.FIM_PREFIX, tokmod.FIM_MIDDLE, tokmod.FIM_SUFFIX)
+        )
+    )
     vocab = tok.get_vocab()
     newline_ids = np.array(sorted(i for t, i in vocab.items() if t and set(t) == {"Ċ"}))
     enc = lambda texts: [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(texts)]  # noqa: E731
     train_ids, valid_ids = enc(train_texts), enc(valid_texts)
     valid_chars = sum(len(t) for t in valid_texts)
     n_train = sum(len(x) for x in train_ids)
-    print(f"train tokens/epoch {n_train:,}, chars/token "
-          f"{sum(len(t) for t in train_texts) / n_train:.2f}")
+    print(
+        f"train tokens/epoch {n_train:,}, chars/token "
+        f"{sum(len(t) for t in train_texts) / n_train:.2f}"
+    )
 
     state = None
     if ckpt.exists() and not args.resume:
@@ -84,8 +102,13 @@ def main() -> None:
         model = LlamaForCausalLM.from_pretrained(str(WEIGHTS), torch_dtype=torch.float32)
         prev = json.loads((WEIGHTS / "training_state.json").read_text())
         cfg = TrainConfig(**{**prev["config"], "warmup_steps": 50, **overrides})
-        state = {"step": 0, "elapsed": 0.0, "tokens": 0, "log": [],
-                 "previous_tokens": prev["tokens_total"]}
+        state = {
+            "step": 0,
+            "elapsed": 0.0,
+            "tokens": 0,
+            "log": [],
+            "previous_tokens": prev["tokens_total"],
+        }
     else:
         cfg = TrainConfig(**overrides)
         model = make_model(cfg, tok.get_vocab_size(), sp)
@@ -96,13 +119,21 @@ def main() -> None:
     state = train(model, train_ids, valid_ids, valid_chars, newline_ids, sp, cfg, work, state)
     final = evaluate(model, valid_ids, valid_chars, sp.eot, cfg)
     summary = {
-        "config": asdict(cfg), "parameters": n_params, "steps": state["step"],
-        "tokens": state["tokens"], "tokens_total": state["tokens"] + state.get("previous_tokens", 0),
-        "train_seconds": round(state["elapsed"], 1), "wall_seconds_this_run": round(time.monotonic() - t, 1),
+        "config": asdict(cfg),
+        "parameters": n_params,
+        "steps": state["step"],
+        "tokens": state["tokens"],
+        "tokens_total": state["tokens"] + state.get("previous_tokens", 0),
+        "train_seconds": round(state["elapsed"], 1),
+        "wall_seconds_this_run": round(time.monotonic() - t, 1),
         "hardware": f"{platform.processor() or platform.machine()}, {cfg.threads} threads, CPU",
-        "torch": torch.__version__, "final": final, "evals": state.get("evals", []),
-        "corpus": manifest["totals"], "python_version": manifest["python_version"],
-        "licence": manifest["licence"], "seed": cfg.seed,
+        "torch": torch.__version__,
+        "final": final,
+        "evals": state.get("evals", []),
+        "corpus": manifest["totals"],
+        "python_version": manifest["python_version"],
+        "licence": manifest["licence"],
+        "seed": cfg.seed,
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(final))

@@ -57,9 +57,7 @@ def collect(root: Path | None = None) -> list[CorpusFile]:
         if is_test and _bucket(rel, "test-keep") >= TEST_KEEP_SHARE:
             continue
         split = "valid" if _bucket(rel, "valid") < VALID_SHARE else "train"
-        files.append(
-            CorpusFile(rel, len(data), hashlib.sha256(data).hexdigest(), split, is_test)
-        )
+        files.append(CorpusFile(rel, len(data), hashlib.sha256(data).hexdigest(), split, is_test))
     return files
 
 

@@ -37,7 +37,10 @@ def windows(ids: np.ndarray, newline_mask: np.ndarray, size: int, rng: np.random
 
 
 def fim_transform(
-    ids: np.ndarray, newline_mask: np.ndarray, sp: SpecialIds, rng: np.random.Generator,
+    ids: np.ndarray,
+    newline_mask: np.ndarray,
+    sp: SpecialIds,
+    rng: np.random.Generator,
     spm_share: float = 0.3,
 ) -> np.ndarray:
     """Rearranges one window into prefix-suffix-middle (or suffix-prefix-middle) order.
@@ -73,8 +76,14 @@ class Stream:
     """An endless, seeded stream of packed ``(batch, seq_len + 1)`` training rows."""
 
     def __init__(
-        self, files: list[np.ndarray], newline_ids: np.ndarray, sp: SpecialIds, seq_len: int,
-        batch: int, fim_rate: float, seed: int,
+        self,
+        files: list[np.ndarray],
+        newline_ids: np.ndarray,
+        sp: SpecialIds,
+        seq_len: int,
+        batch: int,
+        fim_rate: float,
+        seed: int,
     ) -> None:
         self.files, self.newline_ids, self.sp = files, newline_ids, sp
         self.seq_len, self.batch, self.fim_rate = seq_len, batch, fim_rate

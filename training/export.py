@@ -29,8 +29,15 @@ def convert(weights: Path, out: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     cmd = [
         str(Path(sys.executable).with_name("ct2-transformers-converter")),
-        "--model", str(weights), "--output_dir", str(tmp), "--quantization", "int8",
-        "--copy_files", "tokenizer.json", "--low_cpu_mem_usage",
+        "--model",
+        str(weights),
+        "--output_dir",
+        str(tmp),
+        "--quantization",
+        "int8",
+        "--copy_files",
+        "tokenizer.json",
+        "--low_cpu_mem_usage",
     ]
     subprocess.run(cmd, check=True)
     shutil.rmtree(out, ignore_errors=True)
@@ -52,16 +59,16 @@ no `--model` is given. It is small: expect short, confident completions of ordin
 
 | | |
 |---|---|
-| architecture | `LlamaForCausalLM`, hidden {cfg['hidden']}, {cfg['layers']} layers, {cfg['heads']} heads, MLP {cfg['intermediate']}, tied embeddings |
-| parameters | {summary['parameters'] / 1e6:.2f}M |
-| tokenizer | byte-level BPE, {summary.get('vocab_size', 8192)} tokens, newlines split off, StarCoder FIM tokens (`<fim_prefix>`, `<fim_suffix>`, `<fim_middle>`, `<|endoftext|>`) |
-| context | trained on {cfg['seq_len']}-token rows |
+| architecture | `LlamaForCausalLM`, hidden {cfg["hidden"]}, {cfg["layers"]} layers, {cfg["heads"]} heads, MLP {cfg["intermediate"]}, tied embeddings |
+| parameters | {summary["parameters"] / 1e6:.2f}M |
+| tokenizer | byte-level BPE, {summary.get("vocab_size", 8192)} tokens, newlines split off, StarCoder FIM tokens (`<fim_prefix>`, `<fim_suffix>`, `<fim_middle>`, `<|endoftext|>`) |
+| context | trained on {cfg["seq_len"]}-token rows |
 | on disk | {size_mb:.1f} MB (int8) |
-| training data | CPython {summary['python_version']} standard library `Lib/` ({summary['corpus']['train']['bytes'] / 1e6:.1f} MB train, {summary['corpus']['valid']['bytes'] / 1e6:.2f} MB held out by path hash; 35% of test files kept) |
-| licence of the data | {summary['licence']} — file list with sha256 in `training/weights/manifest.json` |
-| objective | next-token prediction, FIM on {cfg['fim_rate']:.0%} of windows (70% PSM / 30% SPM, split at token boundaries, middles mostly ending at a line end) |
-| training | {summary['tokens_total'] / 1e6:.1f}M tokens, {summary['steps']} steps of {cfg['batch']}x{cfg['seq_len']}, {summary['train_seconds'] / 60:.0f} min on {summary['hardware']}, bf16 autocast, AdamW lr {cfg['lr']} cosine, seed {summary['seed']} |
-| validation loss | {final['valid_nats_per_token']:.3f} nats/token, {final['valid_bits_per_char']:.3f} bits/char (held-out stdlib files, left to right) |
+| training data | CPython {summary["python_version"]} standard library `Lib/` ({summary["corpus"]["train"]["bytes"] / 1e6:.1f} MB train, {summary["corpus"]["valid"]["bytes"] / 1e6:.2f} MB held out by path hash; 35% of test files kept) |
+| licence of the data | {summary["licence"]} — file list with sha256 in `training/weights/manifest.json` |
+| objective | next-token prediction, FIM on {cfg["fim_rate"]:.0%} of windows (70% PSM / 30% SPM, split at token boundaries, middles mostly ending at a line end) |
+| training | {summary["tokens_total"] / 1e6:.1f}M tokens, {summary["steps"]} steps of {cfg["batch"]}x{cfg["seq_len"]}, {summary["train_seconds"] / 60:.0f} min on {summary["hardware"]}, bf16 autocast, AdamW lr {cfg["lr"]} cosine, seed {summary["seed"]} |
+| validation loss | {final["valid_nats_per_token"]:.3f} nats/token, {final["valid_bits_per_char"]:.3f} bits/char (held-out stdlib files, left to right) |
 
 ## Evaluation
 
@@ -73,7 +80,7 @@ no `--model` is given. It is small: expect short, confident completions of ordin
 
 ```
 pip install -e ".[train]"        # CPU torch: pip install torch==2.13.0 first
-python -m training --minutes {cfg['minutes']:g} --seed {summary['seed']}
+python -m training --minutes {cfg["minutes"]:g} --seed {summary["seed"]}
 python -m training --resume --minutes 60   # continue from training/weights
 ```
 

@@ -75,9 +75,7 @@ def evaluate(model, valid: list[np.ndarray], valid_chars: int, eot: int, cfg: Tr
                 continue
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 logits = model(chunk[:, :-1]).logits.float()
-            loss = torch.nn.functional.cross_entropy(
-                logits[0], chunk[0, 1:], reduction="sum"
-            )
+            loss = torch.nn.functional.cross_entropy(logits[0], chunk[0, 1:], reduction="sum")
             total_nats += float(loss)
             total_tokens += chunk.shape[1] - 1
     model.train()
@@ -89,8 +87,15 @@ def evaluate(model, valid: list[np.ndarray], valid_chars: int, eot: int, cfg: Tr
 
 
 def train(
-    model, train_files, valid_files, valid_chars: int, newline_ids: np.ndarray, sp: SpecialIds,
-    cfg: TrainConfig, work: Path, state: dict | None = None,
+    model,
+    train_files,
+    valid_files,
+    valid_chars: int,
+    newline_ids: np.ndarray,
+    sp: SpecialIds,
+    cfg: TrainConfig,
+    work: Path,
+    state: dict | None = None,
 ) -> dict:
     """Trains until the time budget is spent; checkpoints to ``work/ckpt.pt`` as it goes."""
     torch.manual_seed(cfg.seed)
@@ -98,14 +103,20 @@ def train(
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0}],
-        lr=cfg.lr, betas=(0.9, 0.95), fused=True,
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0},
+        ],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+        fused=True,
     )
     state = state or {"step": 0, "elapsed": 0.0, "tokens": 0, "log": []}
     if "optimizer" in state:
         opt.load_state_dict(state.pop("optimizer"))
-    stream = Stream(train_files, newline_ids, sp, cfg.seq_len, cfg.batch, cfg.fim_rate,
-                    cfg.seed + state["step"])
+    stream = Stream(
+        train_files, newline_ids, sp, cfg.seq_len, cfg.batch, cfg.fim_rate, cfg.seed + state["step"]
+    )
     budget = cfg.minutes * 60
     t0 = time.monotonic() - state["elapsed"]
     last_ckpt = last_eval = time.monotonic()
@@ -139,7 +150,9 @@ def train(
         if now - last_eval > cfg.eval_every_s:
             last_eval = now
             ev = evaluate(model, valid_files, valid_chars, sp.eot, cfg)
-            state.setdefault("evals", []).append({"step": state["step"], "tokens": state["tokens"], **ev})
+            state.setdefault("evals", []).append(
+                {"step": state["step"], "tokens": state["tokens"], **ev}
+            )
             tqdm.write(json.dumps(state["evals"][-1]))
         if now - last_ckpt > cfg.ckpt_every_s:
             last_ckpt = now
@@ -151,6 +164,13 @@ def train(
 
 def save_checkpoint(model, opt, state: dict, cfg: TrainConfig, work: Path) -> None:
     tmp = work / "ckpt.pt.tmp"
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                "state": state, "config": asdict(cfg)}, tmp)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "state": state,
+            "config": asdict(cfg),
+        },
+        tmp,
+    )
     tmp.replace(work / "ckpt.pt")

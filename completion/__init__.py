@@ -1,0 +1,38 @@
+"""The completion engine: CTranslate2 generation with per-token entropy, prompts and post-processing."""
+
+from __future__ import annotations
+
+from .engine import DEFAULT_MODEL_DIR, CT2Engine, Engine, ModelInfo
+from .errors import (
+    CompletionError,
+    GenerationCancelled,
+    InvalidRequestError,
+    ModelLoadError,
+    ModelNotFoundError,
+    NotADecoderModelError,
+    TokenizerNotFoundError,
+)
+from .pipeline import CompletionResult, complete
+from .types import Candidate, CompletionRequest, GenerationTimings, Mode, Sample, SamplingPolicy
+
+__all__ = [
+    "DEFAULT_MODEL_DIR",
+    "CT2Engine",
+    "Candidate",
+    "CompletionError",
+    "CompletionRequest",
+    "CompletionResult",
+    "Engine",
+    "GenerationCancelled",
+    "GenerationTimings",
+    "InvalidRequestError",
+    "Mode",
+    "ModelInfo",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "NotADecoderModelError",
+    "Sample",
+    "SamplingPolicy",
+    "TokenizerNotFoundError",
+    "complete",
+]

@@ -1,0 +1,327 @@
+"""Loads a CTranslate2 decoder with its tokenizer and draws n candidates with per-token entropy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import (
+    GenerationCancelled,
+    ModelLoadError,
+    ModelNotFoundError,
+    NotADecoderModelError,
+    TokenizerNotFoundError,
+)
+from .fim import FimTemplate, detect, stop_tokens
+from .prompt import Prompt, TokenText
+from .types import Sample, SamplingPolicy
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
+
+
+def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
+    """(log p(token), entropy) of one next-token distribution given its raw logits, in nats.
+
+    Row by row on purpose: stacking the rows of a request into one array first was measured
+    20x slower than this loop (the copy dominates).
+    """
+    z = logits.astype(np.float64, copy=False)
+    m = z.max()
+    e = np.exp(z - m)
+    s = e.sum()
+    lse = m + np.log(s)
+    entropy = float(lse - (e @ z) / s)
+    return float(z[token_id] - lse), max(0.0, entropy)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What the engine knows about the loaded model."""
+
+    path: str
+    model_id: str  # short content hash: the telemetry and benchmark key
+    family: str  # FIM family, or "plain" for prefix-only
+    device: str
+    compute_type: str
+    context_tokens: int
+    vocab_size: int
+
+
+class Engine(Protocol):
+    """What the pipeline needs from a model backend (CTranslate2 here; a remote server later)."""
+
+    info: ModelInfo
+    template: FimTemplate | None
+
+    def generate(
+        self,
+        prompt: Prompt,
+        policy: SamplingPolicy,
+        cancel: threading.Event | None = None,
+        stop_at_newline: bool = False,
+    ) -> tuple[list[Sample], float]: ...
+
+
+def _resolve_device(device: str) -> str:
+    import ctranslate2
+
+    if device == "auto":
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    return device
+
+
+def _resolve_compute(device: str, compute_type: str) -> str:
+    if compute_type != "auto":
+        return compute_type
+    return "int8_float16" if device == "cuda" else "int8"
+
+
+def model_hash(path: Path) -> str:
+    """A short, stable id of the model files (config + first MB of the weights)."""
+    h = hashlib.sha256()
+    for name in ("config.json", "model.bin"):
+        f = path / name
+        if f.exists():
+            with f.open("rb") as fh:
+                h.update(fh.read(1 << 20))
+            h.update(str(f.stat().st_size).encode())
+    return h.hexdigest()[:12]
+
+
+def check_model_dir(path: Path) -> dict:
+    """Validates a model directory and returns its config.json; raises with a one-line reason."""
+    if not path.exists():
+        raise ModelNotFoundError(f"model directory not found: {path}")
+    if not path.is_dir():
+        raise ModelNotFoundError(f"model path is not a directory: {path}")
+    if not (path / "model.bin").exists():
+        raise NotADecoderModelError(
+            f"{path} has no model.bin: convert a model with 'ct2-transformers-converter' first"
+        )
+    if not (path / "tokenizer.json").exists():
+        raise TokenizerNotFoundError(
+            f"{path} has no tokenizer.json: re-run the converter with --copy_files tokenizer.json"
+        )
+    try:
+        config = (
+            json.loads((path / "config.json").read_text())
+            if (path / "config.json").exists()
+            else {}
+        )
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{path}/config.json is unreadable: {e}") from e
+    spec = str(config.get("architecture", config.get("model_type", ""))).lower()
+    if (
+        any(k in spec for k in ("whisper", "transformer_base", "encoder"))
+        or "decoder_start_token" in config
+    ):
+        raise NotADecoderModelError(
+            f"{path} is an encoder-decoder or speech model; entropy-complete needs a decoder-only LM"
+        )
+    return config
+
+
+class CT2Engine:
+    """A CTranslate2 generator plus its tokenizer.
+
+    Args:
+        model_dir: a CTranslate2 model directory with tokenizer.json (None: the shipped model).
+        device: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda".
+        compute_type: "auto" (int8 on CPU, int8_float16 on GPU) or any CTranslate2 compute type.
+        threads: intra-op threads on CPU (0: CTranslate2's default).
+        context_tokens: prompt + generation budget; default from entropy-complete.json or 2048.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        device: str = "auto",
+        compute_type: str = "auto",
+        threads: int = 0,
+        context_tokens: int | None = None,
+    ) -> None:
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        path = Path(model_dir).expanduser() if model_dir else DEFAULT_MODEL_DIR
+        check_model_dir(path)
+        meta_file = path / "entropy-complete.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        dev = _resolve_device(device)
+        ctype = _resolve_compute(dev, compute_type)
+        try:
+            self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        except Exception as e:  # tokenizers raises a bare Exception on bad JSON
+            raise TokenizerNotFoundError(f"{path}/tokenizer.json cannot be read: {e}") from e
+        try:
+            self.generator = ctranslate2.Generator(
+                str(path), device=dev, compute_type=ctype, intra_threads=threads
+            )
+        except (RuntimeError, ValueError) as e:
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if "Unsupported model" in msg or "encoder" in msg.lower():
+                raise NotADecoderModelError(f"{path} is not a decoder-only model: {msg}") from e
+            raise ModelLoadError(f"cannot load {path} on {dev}/{ctype}: {msg}") from e
+        vocab = self.tokenizer.get_vocab()
+        self.template = detect(vocab)
+        self.stops = stop_tokens(vocab, self.template)
+        self.stop_ids = frozenset(vocab[t] for t in self.stops)
+        self.vocab_text = TokenText(self.tokenizer)
+        self.newline_ids = frozenset(i for i, t in enumerate(self.vocab_text.text) if "\n" in t)
+        self._id_to_token = [
+            self.tokenizer.id_to_token(i) for i in range(len(self.vocab_text.text))
+        ]
+        self.info = ModelInfo(
+            path=str(path),
+            model_id=model_hash(path),
+            family=self.template.family if self.template else "plain",
+            device=dev,
+            compute_type=self.generator.compute_type,
+            context_tokens=int(context_tokens or meta.get("context_length", 2048)),
+            vocab_size=len(vocab),
+        )
+
+    def _tokens(self, ids) -> list[str]:
+        return [self._id_to_token[i] for i in ids]
+
+    def _heal(self, prompt: Prompt) -> tuple[list[int], list[float], list[float]]:
+        """Chooses the first token among those that re-produce the healed characters.
+
+        The logits come from a one-step generation (CTranslate2 has no logits processor);
+        log-prob and entropy are those of the distribution renormalised to the allowed tokens,
+        i.e. how sure the model is given what the user already typed.
+        """
+        res = self.generator.generate_batch(
+            [self._tokens(prompt.ids)],
+            max_length=1,
+            sampling_topk=1,
+            include_prompt_in_result=False,
+            return_logits_vocab=True,
+        )[0]
+        z = np.asarray(res.logits[0][0], dtype=np.float64)
+        allowed = np.fromiter(prompt.heal_ids, dtype=np.int64)
+        sub = z[allowed]
+        best = int(allowed[int(sub.argmax())])
+        lp, ent = token_stats(sub, int(sub.argmax()))
+        return [best], [lp], [ent]
+
+    def generate(
+        self,
+        prompt: Prompt,
+        policy: SamplingPolicy,
+        cancel: threading.Event | None = None,
+        stop_at_newline: bool = False,
+    ) -> tuple[list[Sample], float]:
+        """Draws ``policy.n`` samples (plus a greedy one if asked) for ``prompt``.
+
+        All sampled candidates come from one CTranslate2 call with ``num_hypotheses`` so the
+        prompt is forwarded once. Every generated token gets its log-prob and the entropy of the
+        full next-token distribution, computed from ``return_logits_vocab``.
+
+        Args:
+            prompt: from ``prompt.build``.
+            policy: n, temperature, top-p/top-k, max tokens, greedy candidate.
+            cancel: when set, generation stops at the next step and GenerationCancelled is raised.
+            stop_at_newline: stop the whole call once every hypothesis has ended a line.
+
+        Returns:
+            The samples and the seconds spent computing entropies.
+        """
+        import ctranslate2
+
+        ctranslate2.set_random_seed(policy.seed)
+        head_ids, head_lp, head_ent = ([], [], [])
+        ids = list(prompt.ids)
+        if prompt.heal_ids:
+            head_ids, head_lp, head_ent = self._heal(prompt)
+            ids += head_ids
+            if stop_at_newline and head_ids[0] in self.newline_ids:
+                stop_at_newline = False
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled("cancelled before generation")
+        room = max(1, min(policy.max_new_tokens, self.info.context_tokens - len(ids)))
+        runs: list[tuple[dict, bool]] = []
+        n_sampled = policy.n - (1 if policy.include_greedy else 0)
+        if policy.include_greedy:
+            runs.append(({"sampling_topk": 1, "num_hypotheses": 1}, True))
+        if n_sampled > 0:
+            runs.append(
+                (
+                    {
+                        "sampling_topk": policy.top_k,
+                        "sampling_topp": policy.top_p,
+                        "sampling_temperature": max(policy.temperature, 1e-3),
+                        "num_hypotheses": n_sampled,
+                    },
+                    False,
+                )
+            )
+        samples: list[Sample] = []
+        ent_time = 0.0
+        for opts, greedy in runs:
+            done: set[int] = set()
+            n_hyp = opts["num_hypotheses"]
+            healed_text = bool(head_ids) and head_ids[0] not in self.newline_ids
+            started: set[int] = set(range(n_hyp)) if healed_text else set()
+
+            def on_step(step, done=done, started=started, n_hyp=n_hyp) -> bool:
+                # CTranslate2 stops decoding when this returns True: this is how a cancelled
+                # or superseded request frees the CPU, and how line mode ends early.
+                if cancel is not None and cancel.is_set():
+                    return True
+                tid = step.token_id
+                if tid in self.stop_ids:
+                    done.add(step.hypothesis_id)
+                elif tid in self.newline_ids:
+                    # A newline before any text starts the next line; one after text ends it.
+                    if stop_at_newline and step.hypothesis_id in started:
+                        done.add(step.hypothesis_id)
+                else:
+                    started.add(step.hypothesis_id)
+                return len(done) >= n_hyp
+
+            res = self.generator.generate_batch(
+                [self._tokens(ids)],
+                max_length=room,
+                include_prompt_in_result=False,
+                return_logits_vocab=True,
+                return_end_token=True,
+                end_token=list(self.stops),
+                callback=on_step,
+                **opts,
+            )[0]
+            if cancel is not None and cancel.is_set():
+                raise GenerationCancelled("cancelled during generation")
+            t = time.perf_counter()
+            for seq, rows in zip(res.sequences_ids, res.logits):
+                lps, ents = list(head_lp), list(head_ent)
+                for tid, row in zip(seq, rows):
+                    lp, ent = token_stats(np.asarray(row), tid)
+                    lps.append(lp)
+                    ents.append(ent)
+                samples.append(Sample(tuple(head_ids + list(seq)), tuple(lps), tuple(ents), greedy))
+            ent_time += time.perf_counter() - t
+        return samples, ent_time
+
+    def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]:
+        """Decodes generated ids to text and the start offset of each token in that text.
+
+        Decoding is anchored on the last prompt token so SentencePiece tokenizers keep a
+        leading space that a bare decode would strip.
+        """
+        anchor = [prompt.ids[-1]] if prompt.ids else []
+        base = self.tokenizer.decode(anchor, skip_special_tokens=False)
+        starts, prev = [], 0
+        for k in range(1, len(ids) + 1):
+            starts.append(prev)
+            full = self.tokenizer.decode(anchor + list(ids[:k]), skip_special_tokens=False)
+            prev = len(full) - len(base)
+        text = self.tokenizer.decode(anchor + list(ids), skip_special_tokens=False)[len(base) :]
+        return text, starts

@@ -1,0 +1,123 @@
+"""Fill-in-the-middle templates by model family, detected from the tokenizer's special tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FimTemplate:
+    """How one model family spells a fill-in-the-middle prompt.
+
+    ``order`` is "psm" (prefix, suffix, middle) for every family here; ``stop`` lists the tokens
+    that end a middle (end-of-text, the family's end-of-middle / file-separator tokens).
+    """
+
+    family: str
+    prefix: str
+    suffix: str
+    middle: str
+    stop: tuple[str, ...]
+    bos: str | None = None  # token to put first (e.g. CodeLlama's <s>)
+    # Templates with a space between marker and text (CodeLlama's "<PRE> {prefix} <SUF>{suffix}").
+    prefix_sep: str = ""
+
+    def render(self, prefix: str, suffix: str) -> str:
+        """The prompt text (special tokens inline): the model continues with the middle."""
+        head = self.bos or ""
+        return f"{head}{self.prefix}{self.prefix_sep}{prefix}{self.suffix}{suffix}{self.middle}"
+
+
+# One row per family, checked in order: the first whose three markers are all in the vocabulary
+# wins. Qwen's markers contain StarCoder's as substrings only in text, not as tokens, so order
+# matters only between families sharing tokens.
+FIM_TABLE: tuple[FimTemplate, ...] = (
+    FimTemplate(
+        "qwen2.5-coder",
+        "<|fim_prefix|>",
+        "<|fim_suffix|>",
+        "<|fim_middle|>",
+        stop=("<|endoftext|>", "<|fim_pad|>", "<|file_sep|>", "<|im_end|>", "<|repo_name|>"),
+    ),
+    FimTemplate(
+        "starcoder",
+        "<fim_prefix>",
+        "<fim_suffix>",
+        "<fim_middle>",
+        stop=("<|endoftext|>", "<fim_pad>", "<file_sep>", "<filename>"),
+    ),
+    FimTemplate(
+        "deepseek-coder",
+        "<｜fim▁begin｜>",
+        "<｜fim▁hole｜>",
+        "<｜fim▁end｜>",
+        stop=("<｜end▁of▁sentence｜>", "<|EOT|>", "<｜fim▁begin｜>"),
+        bos="<｜begin▁of▁sentence｜>",
+    ),
+    FimTemplate(
+        "codegemma",
+        "<|fim_prefix|>",
+        "<|fim_suffix|>",
+        "<|fim_middle|>",
+        stop=("<|file_separator|>", "<eos>", "<|fim_prefix|>"),
+        bos="<bos>",
+    ),
+    FimTemplate(
+        "codellama",
+        "▁<PRE>",
+        "▁<SUF>",
+        "▁<MID>",
+        stop=("▁<EOT>", "</s>"),
+        bos="<s>",
+        prefix_sep=" ",
+    ),
+)
+
+# End-of-text tokens for prefix-only models, by the spellings tokenizers use.
+PLAIN_STOPS: tuple[str, ...] = (
+    "<|endoftext|>",
+    "</s>",
+    "<eos>",
+    "<｜end▁of▁sentence｜>",
+    "<|im_end|>",
+)
+
+# CodeGemma and Qwen share marker spellings; CodeGemma is told apart by its file separator.
+_DISTINGUISH = {"codegemma": "<|file_separator|>", "qwen2.5-coder": "<|fim_pad|>"}
+
+
+def detect(vocab: Collection[str]) -> FimTemplate | None:
+    """Returns the FIM template whose markers are all tokens of ``vocab``, or None.
+
+    Args:
+        vocab: the tokenizer's token strings (``Tokenizer.get_vocab()`` keys).
+
+    Returns:
+        The family's template; None means the model has no FIM and gets prefix-only prompts.
+    """
+    for tpl in FIM_TABLE:
+        markers = (tpl.prefix, tpl.suffix, tpl.middle)
+        if not all(m in vocab for m in markers):
+            # CodeLlama's markers are "<PRE>" in some tokenizer.json files, "▁<PRE>" in others.
+            bare = tuple(m.lstrip("▁") for m in markers)
+            if not all(m in vocab for m in bare):
+                continue
+            tpl = FimTemplate(
+                tpl.family,
+                *bare,
+                stop=tuple(s.lstrip("▁") for s in tpl.stop),
+                bos=tpl.bos,
+                prefix_sep=tpl.prefix_sep,
+            )
+        key = _DISTINGUISH.get(tpl.family)
+        if key is not None and key not in vocab:
+            continue
+        return tpl
+    return None
+
+
+def stop_tokens(vocab: Collection[str], template: FimTemplate | None) -> tuple[str, ...]:
+    """The end tokens present in ``vocab`` for this template (or the plain EOS spellings)."""
+    wanted = (template.stop if template else ()) + PLAIN_STOPS
+    return tuple(dict.fromkeys(t for t in wanted if t in vocab))

@@ -1,0 +1,108 @@
+"""One completion request end to end in the engine: prompt, generation, post-processing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .engine import Engine
+from .errors import InvalidRequestError
+from .postprocess import make_candidates
+from .prompt import Prompt, build
+from .types import Candidate, CompletionRequest, GenerationTimings, Mode
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionResult:
+    """The candidates of one request and how they were made."""
+
+    candidates: tuple[Candidate, ...]
+    prompt: Prompt
+    language: str | None  # grammar name ("python"), None when unknown
+    timings: GenerationTimings
+    n_samples: int
+
+
+def validate(request: CompletionRequest) -> None:
+    """Raises InvalidRequestError with a one-line reason for a malformed request."""
+    if not 0 <= request.offset <= len(request.text):
+        raise InvalidRequestError(
+            f"cursor offset {request.offset} is outside the document (length {len(request.text)})"
+        )
+    p = request.policy
+    if p.n < 1 or p.n > 32:
+        raise InvalidRequestError(f"candidates per request must be 1..32, got {p.n}")
+    if not 0 <= p.temperature <= 2 or not 0 < p.top_p <= 1 or p.top_k < 0:
+        raise InvalidRequestError("temperature must be 0..2, top_p in (0, 1], top_k >= 0")
+    if p.max_new_tokens < 1:
+        raise InvalidRequestError("max_new_tokens must be at least 1")
+
+
+def _context_block(snippets: tuple[str, ...], comment: str) -> str:
+    """Snippets from other open files, commented out so they read as context, not code."""
+    parts = []
+    for snip in snippets:
+        parts.append("\n".join(f"{comment} {line}".rstrip() for line in snip.splitlines()))
+    return "\n".join(parts) + "\n" if parts else ""
+
+
+def complete(
+    engine: Engine, request: CompletionRequest, cancel: threading.Event | None = None
+) -> CompletionResult:
+    """Builds the prompt, draws the samples and post-processes them into candidates.
+
+    Args:
+        engine: a loaded engine (``CT2Engine``).
+        request: document, cursor offset, language and sampling policy.
+        cancel: set it from another thread to stop generation (GenerationCancelled).
+
+    Returns:
+        The unique, non-empty candidates in sample order, with timings.
+    """
+    from grammars import block_end, language_for
+
+    validate(request)
+    t0 = time.perf_counter()
+    spec = language_for(request.language_id, request.path)
+    lang = spec.name if spec else None
+    policy = request.policy
+    comment = spec.comment if spec else "#"
+    context = _context_block(request.context_snippets, comment)
+    budget = engine.info.context_tokens - policy.max_new_tokens - 4
+    prompt = build(
+        engine.tokenizer,
+        engine.vocab_text,
+        engine.template,
+        request.text,
+        request.offset,
+        max(32, budget),
+        context=context,
+    )
+    t1 = time.perf_counter()
+    samples, ent_time = engine.generate(
+        prompt, policy, cancel, stop_at_newline=policy.mode is Mode.LINE
+    )
+    t2 = time.perf_counter()
+    prefix, suffix = request.text[: request.offset], request.text[request.offset :]
+    finder = None
+    if policy.mode is Mode.BLOCK and lang is not None:
+
+        def finder(ins: str) -> int | None:
+            return block_end(request.text, request.offset, ins, lang)
+
+    candidates = make_candidates(
+        samples,
+        lambda ids: engine.decode_pieces(prompt, ids),
+        stop_ids=engine.stop_ids,
+        heal_text=prompt.heal_text,
+        prefix=prefix,
+        suffix=suffix,
+        mode=policy.mode,
+        block_end=finder,
+    )
+    t3 = time.perf_counter()
+    timings = GenerationTimings(
+        prompt=t1 - t0, generate=t2 - t1 - ent_time, entropy=ent_time, postprocess=t3 - t2
+    )
+    return CompletionResult(tuple(candidates), prompt, lang, timings, len(samples))

@@ -1,0 +1,177 @@
+"""Builds the model prompt: prefix/suffix windows in a token budget, FIM template, token healing."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from tokenizers import Tokenizer
+
+from .fim import FimTemplate
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Token ids ready for the generator, plus what post-processing needs to know."""
+
+    ids: tuple[int, ...]
+    heal_text: str  # characters cut from the prefix end that the completion must re-produce
+    heal_ids: tuple[int, ...]  # token ids allowed as the first generated token (healing)
+    prefix: str  # the prefix window (full, before healing)
+    suffix: str  # the suffix window
+    fim: bool
+
+
+class TokenText:
+    """Decoded text of every vocabulary entry, sorted, to find the tokens that start with a string."""
+
+    def __init__(self, tok: Tokenizer) -> None:
+        size = tok.get_vocab_size()
+        special = {t.content for t in tok.get_added_tokens_decoder().values() if t.special}
+        texts = tok.decode_batch([[i] for i in range(size)], skip_special_tokens=False)
+        self.text: list[str] = texts
+        self.special_ids = {i for i, t in enumerate(texts) if t in special}
+        pairs = sorted((t, i) for i, t in enumerate(texts) if t and i not in self.special_ids)
+        self._keys = [t for t, _ in pairs]
+        self._ids = [i for _, i in pairs]
+
+    def starting_with(self, head: str) -> list[int]:
+        """Ids of the tokens whose text starts with ``head`` (``head`` itself included)."""
+        lo = bisect.bisect_left(self._keys, head)
+        out = []
+        for k in range(lo, len(self._keys)):
+            if not self._keys[k].startswith(head):
+                break
+            out.append(self._ids[k])
+        return out
+
+    def is_ambiguous(self, token_id: int) -> bool:
+        """True when a longer token starts with this one: the cursor may sit mid-token."""
+        t = self.text[token_id]
+        if not t or token_id in self.special_ids or set(t) <= {"\n", "\r"}:
+            return False
+        return len(self.starting_with(t)) > 1
+
+
+def _encode(tok: Tokenizer, text: str) -> list[int]:
+    return tok.encode(text, add_special_tokens=False).ids if text else []
+
+
+def prefix_window(tok: Tokenizer, prefix: str, budget: int) -> str:
+    """The longest tail of ``prefix`` that starts at a line start and fits in ``budget`` tokens.
+
+    The line the cursor is on is always kept whole (cut from its left only if it alone is
+    over budget), so the model sees where the cursor is.
+    """
+    head, sep, current = prefix.rpartition("\n")
+    tail = prefix[-budget * 8 :] if len(prefix) > budget * 8 else prefix
+    if not sep:
+        return _fit_left(tok, prefix, budget)
+    cur_tokens = len(_encode(tok, current))
+    if cur_tokens >= budget:
+        return _fit_left(tok, current, budget)
+    lines = tail[: len(tail) - len(current)].splitlines(keepends=True)
+    if len(tail) < len(prefix) and lines:
+        lines = lines[1:]  # the first line of a character window is partial
+    counts = (
+        [len(e.ids) for e in tok.encode_batch(lines, add_special_tokens=False)] if lines else []
+    )
+    used, start = cur_tokens, len(lines)
+    while start > 0 and used + counts[start - 1] <= budget:
+        start -= 1
+        used += counts[start]
+    return "".join(lines[start:]) + current
+
+
+def _fit_left(tok: Tokenizer, text: str, budget: int) -> str:
+    ids = _encode(tok, text)
+    return text if len(ids) <= budget else tok.decode(ids[-budget:])
+
+
+def suffix_window(tok: Tokenizer, suffix: str, budget: int) -> str:
+    """The longest head of ``suffix`` that ends at a line end and fits in ``budget`` tokens."""
+    if budget <= 0 or not suffix:
+        return ""
+    head = suffix[: budget * 8]
+    lines = head.splitlines(keepends=True)
+    if len(head) < len(suffix) and len(lines) > 1:
+        lines = lines[:-1]
+    counts = [len(e.ids) for e in tok.encode_batch(lines, add_special_tokens=False)]
+    used, end = 0, 0
+    while end < len(lines) and used + counts[end] <= budget:
+        used += counts[end]
+        end += 1
+    return "".join(lines[:end])
+
+
+def build(
+    tok: Tokenizer,
+    vocab_text: TokenText,
+    template: FimTemplate | None,
+    text: str,
+    offset: int,
+    budget: int,
+    *,
+    context: str = "",
+    suffix_share: float = 0.25,
+    heal: bool = True,
+) -> Prompt:
+    """Builds the prompt ids for completing ``text`` at ``offset``.
+
+    Args:
+        tok: the model's tokenizer.
+        vocab_text: decoded vocabulary (for token healing).
+        template: the FIM template, or None for a prefix-only prompt.
+        text: the whole document.
+        offset: the cursor, a str index into ``text``.
+        budget: tokens available for the prompt (context minus generation room).
+        context: extra text (snippets of other files, as comments) placed before the prefix.
+        suffix_share: the part of the budget the suffix may use (FIM only).
+        heal: back the prompt off to a token boundary and constrain the first token.
+
+    Returns:
+        The prompt; ``heal_text`` is what the first generated tokens must reproduce.
+    """
+    prefix_all, suffix_all = text[:offset], text[offset:]
+    suffix = ""
+    if template is not None:
+        suffix = suffix_window(tok, suffix_all, int(budget * suffix_share))
+    ctx_ids = _encode(tok, context)[-budget // 3 :] if context else []
+    left = budget - len(_encode(tok, suffix)) - len(ctx_ids) - 6
+    prefix = prefix_window(tok, prefix_all, max(16, left))
+    body = (template.prefix_sep if template else "") + prefix
+    prefix_ids = ctx_ids + _encode(tok, body)
+
+    heal_text, heal_ids = "", ()
+    if heal and prefix_ids and vocab_text.is_ambiguous(prefix_ids[-1]):
+        heal_text = vocab_text.text[prefix_ids[-1]]
+        if prefix.endswith(heal_text):
+            heal_ids = tuple(vocab_text.starting_with(heal_text))
+            prefix_ids = prefix_ids[:-1]
+        else:
+            heal_text = ""
+    if template is None:
+        # Prefix-only models get the BOS their tokenizer's post-processor would add (Llama's <s>).
+        ids = tok.encode("", add_special_tokens=True).ids + prefix_ids
+        bos = None
+    else:
+
+        def special(t: str) -> int:
+            i = tok.token_to_id(t)
+            if i is None:
+                raise KeyError(t)
+            return i
+
+        bos = tok.token_to_id(template.bos) if template.bos else None
+        ids = [
+            special(template.prefix),
+            *prefix_ids,
+            special(template.suffix),
+            *_encode(tok, suffix),
+            special(template.middle),
+        ]
+    if bos is not None:
+        ids = [bos, *ids]
+    if not ids:
+        ids = [0]
+    return Prompt(tuple(ids), heal_text, heal_ids, prefix, suffix, template is not None)

@@ -1,0 +1,31 @@
+"""Command-line entry point: `entropy-complete <command>` and `python -m lsp_server`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import cli_complete
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="entropy-complete",
+        description="Code completion ranked by token entropy and syntax, with review flags.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    cli_complete.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""`entropy-complete complete FILE --line L --column C`: ranked suggestions for one position."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
+from ranking import RankOptions
+from ranking.suggest import Outcome, suggest
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "complete",
+        help="complete code at a position in a file and print ranked suggestions",
+        description="Print ranked completions for FILE at LINE:COLUMN (both 1-based, the column "
+        "counted in characters, as editors show them).",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--line", type=int, required=True, help="1-based line of the cursor")
+    p.add_argument("--column", type=int, required=True, help="1-based column of the cursor")
+    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
+    p.add_argument("-n", type=int, default=4, help="candidates to sample (default 4)")
+    p.add_argument("--top-k", type=int, default=3, help="suggestions to show (default 3)")
+    p.add_argument("--temperature", type=float, default=0.4)
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--max-tokens", type=int, default=48)
+    p.add_argument("--mode", choices=[m.value for m in Mode], default="line")
+    p.add_argument("--no-greedy", action="store_true", help="do not include a greedy candidate")
+    p.add_argument("--language", help="LSP languageId (default: from the file extension)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--compute-type", default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def fail(msg: str) -> int:
+    print(f"entropy-complete: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def cursor_offset(text: str, line: int, column: int) -> int:
+    """1-based line/column (characters) -> str offset; ValueError with a reason if outside."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        raise ValueError(f"line {line} is outside the file (1..{len(lines)})")
+    width = len(lines[line - 1].rstrip("\r"))
+    if not 1 <= column <= width + 1:
+        raise ValueError(f"column {column} is outside line {line} (1..{width + 1})")
+    return sum(len(ln) + 1 for ln in lines[: line - 1]) + column - 1
+
+
+def to_json(outcome: Outcome, engine) -> dict:
+    r, rk = outcome.result, outcome.ranking
+    return {
+        "model": {
+            "path": engine.info.path,
+            "id": engine.info.model_id,
+            "family": engine.info.family,
+            "device": engine.info.device,
+            "compute_type": engine.info.compute_type,
+        },
+        "language": r.language,
+        "abstained": rk.abstained,
+        "best_confidence": round(rk.best_confidence, 4),
+        "samples": r.n_samples,
+        "timings_ms": {
+            k: round(getattr(r.timings, k) * 1000, 1)
+            for k in ("prompt", "generate", "entropy", "postprocess", "rank")
+        },
+        "suggestions": [
+            {
+                "text": s.text,
+                "confidence": round(s.confidence, 4),
+                "mean_entropy": round(s.features.mean_entropy, 4),
+                "max_entropy": round(s.features.max_entropy, 4),
+                "mean_logprob": round(s.features.mean_logprob, 4),
+                "syntax_ok": s.features.syntax_ok,
+                "syntax_delta": s.features.syntax_delta,
+                "agreement": round(s.features.agreement, 4),
+                "ended": s.features.ended,
+                "review_required": s.review_required,
+                "flags": [
+                    {
+                        "rule": f.rule,
+                        "cwe": f.cwe,
+                        "message": f.message,
+                        "start": f.start,
+                        "end": f.end,
+                        "entropy": round(f.entropy, 4),
+                        "review_required": f.review_required,
+                    }
+                    for f in s.flags
+                ],
+            }
+            for s in rk.suggestions
+        ],
+    }
+
+
+def print_table(data: dict) -> None:
+    m = data["model"]
+    print(
+        f"model {m['id']} ({m['family']}, {m['device']}/{m['compute_type']}), "
+        f"language {data['language'] or 'unknown'}, {data['samples']} samples, "
+        f"{sum(data['timings_ms'].values()):.0f} ms"
+    )
+    if not data["suggestions"]:
+        print("no suggestion: the model was not confident enough")
+        return
+    print(f"{'#':>2}  {'conf':>5}  {'H mean':>6}  {'H max':>5}  {'syntax':<6}  suggestion")
+    for i, s in enumerate(data["suggestions"], 1):
+        text = s["text"].replace("\n", "\\n")
+        text = text if len(text) <= 70 else text[:67] + "..."
+        print(
+            f"{i:>2}  {s['confidence']:>5.2f}  {s['mean_entropy']:>6.2f}  "
+            f"{s['max_entropy']:>5.2f}  {'ok' if s['syntax_ok'] else 'BROKEN':<6}  {text}"
+        )
+        for f in s["flags"]:
+            mark = "REVIEW" if f["review_required"] else "note"
+            print(
+                f"    {mark}: {f['message']} ({f['rule']}, {f['cwe']}, entropy {f['entropy']:.2f})"
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return fail(f"file not found: {args.file}")
+    except (OSError, UnicodeDecodeError) as e:
+        return fail(f"cannot read {args.file}: {e}")
+    try:
+        offset = cursor_offset(text, args.line, args.column)
+    except ValueError as e:
+        return fail(str(e))
+    policy = SamplingPolicy(
+        n=args.n,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_new_tokens=args.max_tokens,
+        mode=Mode(args.mode),
+        include_greedy=not args.no_greedy and args.n > 1,
+        seed=args.seed,
+    )
+    request = CompletionRequest(text, offset, args.language, str(args.file), policy)
+    from completion import CT2Engine
+
+    try:
+        engine = CT2Engine(args.model, args.device, args.compute_type, args.threads)
+        outcome = suggest(engine, request, options=RankOptions(top_k=args.top_k))
+    except CompletionError as e:
+        return fail(str(e))
+    data = to_json(outcome, engine)
+    if args.json:
+        print(json.dumps(data, indent=1))
+    else:
+        print_table(data)
+    return 0

@@ -1,0 +1,22 @@
+"""Ranking: features, calibrated confidence, ordering, abstention and review flags."""
+
+from __future__ import annotations
+
+from .confidence import FEATURE_NAMES, ConfidenceModel
+from .features import Features
+from .rank import Ranking, RankOptions, Suggestion, rank
+from .risk import ReviewFlag, Rule, RuleSet, find_flags
+
+__all__ = [
+    "FEATURE_NAMES",
+    "ConfidenceModel",
+    "Features",
+    "RankOptions",
+    "Ranking",
+    "ReviewFlag",
+    "Rule",
+    "RuleSet",
+    "Suggestion",
+    "find_flags",
+    "rank",
+]

@@ -1,0 +1,115 @@
+"""Orders candidates (syntax first, then confidence), dedupes, abstains, and attaches review flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from completion.types import Candidate
+
+from .confidence import ConfidenceModel
+from .features import Features, compute
+from .risk import ReviewFlag, RuleSet, find_flags
+
+
+@dataclass(frozen=True, slots=True)
+class RankOptions:
+    """How many suggestions to show and when to stay quiet."""
+
+    top_k: int = 3
+    abstain_below: float = 0.0  # best confidence under this -> no suggestion (0 = never)
+    review_entropy: float = 1.5  # nats: a sensitive span above this needs review
+    drop_syntax_breaking: bool = False  # keep them, ranked last, unless asked to drop
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A ranked suggestion: the text, how sure we are, and what needs review."""
+
+    text: str
+    confidence: float
+    features: Features
+    flags: tuple[ReviewFlag, ...]
+    candidate: Candidate
+
+    @property
+    def review_required(self) -> bool:
+        return any(f.review_required for f in self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The outcome for one request: the suggestions shown, or an abstention."""
+
+    suggestions: tuple[Suggestion, ...]
+    abstained: bool
+    best_confidence: float
+    all_scored: tuple[Suggestion, ...]  # every candidate, ranked, for benchmarks and telemetry
+
+
+def order_key(s: Suggestion) -> tuple[bool, float]:
+    """Syntax-breaking candidates go below syntax-clean ones, then higher confidence first."""
+    return (not s.features.syntax_ok, -s.confidence)
+
+
+def rank(
+    candidates: Sequence[Candidate],
+    text: str,
+    offset: int,
+    language: str | None,
+    *,
+    options: RankOptions | None = None,
+    model: ConfidenceModel | None = None,
+    rules: RuleSet | None = None,
+) -> Ranking:
+    """Scores, orders and filters the candidates of one request.
+
+    Args:
+        candidates: unique candidates from ``completion.pipeline.complete``.
+        text, offset: the document and the cursor (str offset).
+        language: grammar name, or None when unknown (no syntax or risk checks).
+        options: top-k, abstain threshold, review entropy threshold.
+        model: the confidence model (fitted by the benchmark, or the default priors).
+        rules: sensitive-API rules (default: the shipped ones).
+
+    Returns:
+        The top-k suggestions (empty when abstaining) and every candidate scored.
+    """
+    options = options or RankOptions()
+    model = model or ConfidenceModel()
+    feats = compute(candidates, text, offset, language)
+    scored = []
+    for c, f in zip(candidates, feats):
+        flags: tuple[ReviewFlag, ...] = ()
+        if language is not None:
+            flags = tuple(
+                find_flags(
+                    text,
+                    offset,
+                    c.text,
+                    language,
+                    c.token_starts,
+                    c.entropies,
+                    threshold=options.review_entropy,
+                    rules=rules,
+                )
+            )
+        scored.append(Suggestion(c.text, model.score(f), f, flags, c))
+    scored.sort(key=order_key)
+    best = scored[0].confidence if scored else 0.0
+    shown = [s for s in scored if s.features.syntax_ok or not options.drop_syntax_breaking]
+    shown = _dedupe(shown)[: options.top_k]
+    abstain = not shown or best < options.abstain_below
+    return Ranking(() if abstain else tuple(shown), abstain, best, tuple(scored))
+
+
+def _dedupe(items: list[Suggestion]) -> list[Suggestion]:
+    """Drops suggestions that differ from a better one only in trailing whitespace."""
+    seen: set[str] = set()
+    out = []
+    for s in items:
+        key = s.text.rstrip()
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out

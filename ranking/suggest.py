@@ -1,0 +1,46 @@
+"""The whole engine path for one request: complete, then rank — shared by CLI, server and bench."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+
+from completion import CompletionRequest, CompletionResult, Engine, complete
+
+from .confidence import ConfidenceModel
+from .rank import Ranking, RankOptions, rank
+from .risk import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The candidates generated for a request and how they were ranked."""
+
+    result: CompletionResult
+    ranking: Ranking
+
+
+def suggest(
+    engine: Engine,
+    request: CompletionRequest,
+    *,
+    options: RankOptions | None = None,
+    model: ConfidenceModel | None = None,
+    rules: RuleSet | None = None,
+    cancel: threading.Event | None = None,
+) -> Outcome:
+    """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``)."""
+    result = complete(engine, request, cancel)
+    t = time.perf_counter()
+    ranking = rank(
+        result.candidates,
+        request.text,
+        request.offset,
+        result.language,
+        options=options,
+        model=model,
+        rules=rules,
+    )
+    timings = replace(result.timings, rank=time.perf_counter() - t)
+    return Outcome(replace(result, timings=timings), ranking)
