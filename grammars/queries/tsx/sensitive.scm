@@ -1,0 +1,2 @@
+; inherits: ecma, jsx
+; TSX uses the shared ECMAScript and JSX patterns.

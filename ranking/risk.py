@@ -1,0 +1,308 @@
+"""Review flags: sensitive-API calls in a completion, weighed by the model's token entropy."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import tree_sitter
+
+from grammars import (
+    LANGUAGES,
+    RuleError,
+    byte_to_char,
+    char_to_byte,
+    encode,
+    get_language,
+    get_parser,
+    load_query,
+    query_source,
+)
+
+QUERY_KIND = "sensitive"  # grammars/queries/<language>/sensitive.scm
+SEVERITIES = ("low", "medium", "high")
+_RULE_FIELDS = {"cwe", "message", "bandit", "severity", "always_review"}
+_FILE_FIELDS = {"rules", "queries", "query_files"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One sensitive-API rule: what it means; its patterns live in the query files."""
+
+    id: str  # also the capture name in the queries, e.g. "py.subprocess-shell"
+    cwe: str  # "CWE-78"
+    message: str  # "call to subprocess with shell=True"
+    bandit: str | None = None  # "B602", where Bandit has a matching check
+    always_review: bool = False  # flag even when the model was confident
+    severity: str = "medium"  # one of SEVERITIES
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFlag:
+    """A sensitive-API hit inside a completion, with the model's uncertainty over it."""
+
+    rule: str  # rule id, e.g. "py.subprocess-shell"
+    cwe: str  # "CWE-78"
+    message: str  # "call to subprocess with shell=True"
+    start: int  # char offset inside the inserted text
+    end: int
+    entropy: float  # mean entropy (nats) of the generated tokens overlapping [start, end)
+    max_entropy: float
+    review_required: bool
+
+
+def _parse_rules(table: Any, where: str) -> dict[str, Rule]:
+    """Rule records from the `rules` object of a rules file; RuleError on any bad field."""
+    if not isinstance(table, dict):
+        raise RuleError(f"{where}: 'rules' must be an object mapping rule id -> rule")
+    rules: dict[str, Rule] = {}
+    for rule_id, entry in table.items():
+        at = f"{where}: rule {rule_id!r}"
+        if not isinstance(entry, dict):
+            raise RuleError(f"{at} must be an object with 'cwe' and 'message'")
+        if unknown := sorted(set(entry) - _RULE_FIELDS):
+            raise RuleError(f"{at} has unknown field(s) {unknown}; allowed: {sorted(_RULE_FIELDS)}")
+        cwe, message = entry.get("cwe"), entry.get("message")
+        bandit, severity = entry.get("bandit"), entry.get("severity", "medium")
+        always_review = entry.get("always_review", False)
+        if not (isinstance(cwe, str) and cwe.startswith("CWE-")):
+            raise RuleError(f"{at} needs 'cwe' as a string like \"CWE-78\"")
+        if not (isinstance(message, str) and message):
+            raise RuleError(f"{at} needs a non-empty 'message' string")
+        if bandit is not None and not isinstance(bandit, str):
+            raise RuleError(f"{at}: 'bandit' must be a string like \"B602\" or null")
+        if severity not in SEVERITIES:
+            raise RuleError(f"{at}: 'severity' must be one of {list(SEVERITIES)}")
+        if not isinstance(always_review, bool):
+            raise RuleError(f"{at}: 'always_review' must be true or false")
+        rules[rule_id] = Rule(rule_id, cwe, message, bandit, always_review, severity)
+    return rules
+
+
+def _compile(
+    language: str, source: str, rules: Mapping[str, Rule], where: str
+) -> tree_sitter.Query:
+    try:
+        query = tree_sitter.Query(get_language(language), source)
+    except tree_sitter.QueryError as exc:
+        raise RuleError(f"{where}: {' '.join(str(exc).split())}") from None
+    _check_captures(query, rules, where)
+    return query
+
+
+def _check_captures(query: tree_sitter.Query, rules: Mapping[str, Rule], where: str) -> None:
+    # A capture that is neither a helper (`_x`) nor a rule id would silently never report.
+    for index in range(query.capture_count):
+        name = query.capture_name(index)
+        if not name.startswith("_") and name not in rules:
+            raise RuleError(f"{where}: capture @{name} is not a rule id in the rules table")
+
+
+class RuleSet:
+    """The rules table plus the compiled sensitive-API query of each language."""
+
+    def __init__(
+        self,
+        rules: Mapping[str, Rule],
+        sources: Mapping[str, str],
+        queries: Mapping[str, tree_sitter.Query],
+    ) -> None:
+        """Use `RuleSet.default()` or `.extended(...)`; this takes already-checked parts."""
+        self._rules = MappingProxyType(dict(rules))
+        self._sources = dict(sources)  # kept so extended() can append to a language's query
+        self._queries = dict(queries)
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        """The shipped rules (grammars/rules.json and grammars/queries/*/sensitive.scm)."""
+        return _default_rule_set()
+
+    @property
+    def rules(self) -> Mapping[str, Rule]:
+        """Rule id -> Rule (read-only)."""
+        return self._rules
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages that have a sensitive-API query."""
+        return tuple(self._queries)
+
+    def extended(self, extra_rules_file: str | Path) -> RuleSet:
+        """A new RuleSet with a user's rules and queries added (same ids override).
+
+        The file is JSON: `{"rules": {id: {"cwe", "message", "bandit"?, "severity"?,
+        "always_review"?}}, "queries": {language: "<query source>"}, "query_files":
+        {language: "path.scm"}}`; query file paths are relative to the JSON file.
+
+        Raises:
+            RuleError: unreadable file, bad JSON or fields, a query that does not compile, or a
+                capture that names no rule.
+        """
+        path = Path(extra_rules_file)
+        where = str(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RuleError(f"{where}: cannot read rules file ({exc.strerror})") from None
+        except json.JSONDecodeError as exc:
+            raise RuleError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise RuleError(f"{where}: expected a JSON object with keys {sorted(_FILE_FIELDS)}")
+        if unknown := sorted(set(data) - _FILE_FIELDS):
+            raise RuleError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_FILE_FIELDS)}")
+        rules = {**self._rules, **_parse_rules(data.get("rules", {}), where)}
+        sources = dict(self._sources)
+        queries = dict(self._queries)
+        for language, extra in _extra_queries(data, path.parent, where):
+            at = f"{where}: query for {language}"
+            _compile(language, extra, rules, at)  # alone first, so error rows match the user's text
+            sources[language] = f"{sources[language]}\n{extra}" if language in sources else extra
+            queries[language] = _compile(language, sources[language], rules, at)
+        return RuleSet(rules, sources, queries)
+
+    def find(self, text: str, language: str) -> list[tuple[Rule, int, int]]:
+        """All hits in `text` as (rule, start, end) code-point spans, sorted by position."""
+        if language not in self._queries:
+            return []
+        data = encode(text)
+        tree = get_parser(language).parse(data)
+        spans = {
+            (byte_to_char(data, start), byte_to_char(data, end), rule.id): rule
+            for rule, start, end in self.byte_hits(tree.root_node, language)
+        }
+        return [(rule, start, end) for (start, end, _), rule in sorted(spans.items())]
+
+    def byte_hits(
+        self,
+        root: tree_sitter.Node,
+        language: str,
+        start_byte: int | None = None,
+        end_byte: int | None = None,
+    ) -> Iterator[tuple[Rule, int, int]]:
+        """Hits in a parsed tree as (rule, start_byte, end_byte), optionally near a byte range."""
+        query = self._queries.get(language)
+        if query is None:
+            return
+        cursor = tree_sitter.QueryCursor(query)
+        if start_byte is not None and end_byte is not None:
+            cursor.set_byte_range(start_byte, end_byte)
+        for _, captures in cursor.matches(root):
+            for name, nodes in captures.items():
+                rule = self._rules.get(name)
+                if rule is not None:
+                    for node in nodes:
+                        yield rule, node.start_byte, node.end_byte
+
+
+def _extra_queries(data: dict[str, Any], base: Path, where: str) -> Iterator[tuple[str, str]]:
+    """(language, query source) pairs from a rules file's `queries` and `query_files`."""
+    for key in ("queries", "query_files"):
+        table = data.get(key, {})
+        if not isinstance(table, dict):
+            raise RuleError(f"{where}: '{key}' must be an object mapping language -> {key[:-1]}")
+        for language, value in table.items():
+            if language not in LANGUAGES:
+                raise RuleError(f"{where}: unknown language {language!r} in '{key}'")
+            if not isinstance(value, str):
+                raise RuleError(f"{where}: '{key}.{language}' must be a string")
+            if key == "queries":
+                yield language, value
+                continue
+            try:
+                yield language, (base / value).read_text(encoding="utf-8")
+            except OSError as exc:
+                reason = exc.strerror
+                raise RuleError(f"{where}: cannot read query file {value!r} ({reason})") from None
+
+
+@cache
+def _default_rule_set() -> RuleSet:
+    where = "grammars/rules.json"
+    table = json.loads(resources.files("grammars").joinpath("rules.json").read_text("utf-8"))
+    rules = _parse_rules(table.get("rules"), where)
+    sources: dict[str, str] = {}
+    queries: dict[str, tree_sitter.Query] = {}
+    for language in LANGUAGES:
+        query = load_query(language, QUERY_KIND)
+        source = query_source(language, QUERY_KIND)
+        if query is not None and source is not None:
+            _check_captures(query, rules, f"grammars/queries/{language}/{QUERY_KIND}.scm")
+            sources[language], queries[language] = source, query
+    return RuleSet(rules, sources, queries)
+
+
+def _token_entropy(
+    start: int, end: int, token_starts: Sequence[int], entropies: Sequence[float], length: int
+) -> tuple[float, float]:
+    """(mean, max) entropy of the tokens overlapping [start, end); (0.0, 0.0) if none."""
+    ends = [*token_starts[1:], length][: len(token_starts)]
+    values = [
+        entropy
+        for token_start, token_end, entropy in zip(token_starts, ends, entropies, strict=True)
+        if token_start < end and token_end > start
+    ]
+    if not values:
+        return 0.0, 0.0
+    return math.fsum(values) / len(values), max(values)
+
+
+def find_flags(
+    document: str,
+    offset: int,
+    inserted: str,
+    language: str,
+    token_starts: Sequence[int],
+    entropies: Sequence[float],
+    *,
+    threshold: float = 1.5,
+    rules: RuleSet | None = None,
+    replace: int = 0,
+) -> list[ReviewFlag]:
+    """Sensitive-API hits that a completion writes, flagged for review when risky or uncertain.
+
+    The completion is parsed in place (so `import subprocess` above the cursor and the call in
+    the completion are one tree); only hits overlapping the inserted text are kept.
+
+    Args:
+        document: the document before the completion.
+        offset: code-point offset where `inserted` goes.
+        inserted: the completion text.
+        language: a registered language name; languages without a sensitive query give [].
+        token_starts: sorted code-point offset in `inserted` where each generated token begins;
+            token i spans [token_starts[i], token_starts[i+1]), the last one to the end.
+        entropies: entropy (nats) of each generated token, parallel to `token_starts`.
+        threshold: mean entropy above which any hit needs review.
+        rules: the rule set; `RuleSet.default()` when None.
+        replace: how many code points after `offset` the completion replaces.
+
+    Returns:
+        Flags sorted by position, spans relative to `inserted` and clipped to it; no duplicates.
+    """
+    if len(token_starts) != len(entropies):
+        raise ValueError("token_starts and entropies must have the same length")
+    rule_set = RuleSet.default() if rules is None else rules
+    if not inserted or language not in rule_set.languages:
+        return []
+    offset = max(0, min(offset, len(document)))
+    text = document[:offset] + inserted + document[offset + max(0, replace) :]
+    data = encode(text)
+    lo, hi = char_to_byte(text, offset), char_to_byte(text, offset + len(inserted))
+    tree = get_parser(language).parse(data)
+    flags: dict[tuple[int, int, str], ReviewFlag] = {}
+    for rule, start_byte, end_byte in rule_set.byte_hits(tree.root_node, language, lo, hi):
+        if start_byte >= hi or end_byte <= lo:
+            continue  # the query cursor may return neighbours of the range
+        start = byte_to_char(data, max(start_byte, lo)) - offset
+        end = byte_to_char(data, min(end_byte, hi)) - offset
+        mean, peak = _token_entropy(start, end, token_starts, entropies, len(inserted))
+        review = rule.always_review or mean > threshold
+        flag = ReviewFlag(rule.id, rule.cwe, rule.message, start, end, mean, peak, review)
+        flags[(start, end, rule.id)] = flag
+    return [flags[key] for key in sorted(flags)]

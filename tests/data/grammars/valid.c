@@ -1,0 +1,3 @@
+int add(int x, int y) {
+    return x + y;
+}

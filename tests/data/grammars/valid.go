@@ -1,0 +1,5 @@
+package main
+
+func add(x int, y int) int {
+	return x + y
+}

@@ -1,0 +1,5 @@
+class Adder {
+    int add(int x, int y) {
+        return x + y;
+    }
+}

@@ -1,0 +1,3 @@
+def add(x: int, y: int = 1) -> int:
+    """Add two numbers."""
+    return x + y

@@ -1,0 +1,1 @@
+const View = (props: { n: number }) => <span>{props.n}</span>;
