@@ -37,6 +37,10 @@ def _args() -> argparse.Namespace:
     p.add_argument(
         "--no-export", action="store_true", help="train only; do not overwrite the shipped model"
     )
+    p.add_argument(
+        "--export-only", action="store_true",
+        help="export the last checkpoint in --work (e.g. after a cut-off run) and stop",
+    )
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
     return p.parse_args()
@@ -116,7 +120,12 @@ def main() -> None:
     print(f"model: {n_params / 1e6:.2f}M parameters, config {asdict(cfg)}")
 
     t = time.monotonic()
-    state = train(model, train_ids, valid_ids, valid_chars, newline_ids, sp, cfg, work, state)
+    if args.export_only:
+        if state is None:
+            raise SystemExit(f"--export-only: no checkpoint in {work}")
+        state.pop("optimizer", None)
+    else:
+        state = train(model, train_ids, valid_ids, valid_chars, newline_ids, sp, cfg, work, state)
     final = evaluate(model, valid_ids, valid_chars, sp.eot, cfg)
     summary = {
         "config": asdict(cfg),
@@ -135,7 +144,7 @@ def main() -> None:
         "licence": manifest["licence"],
         "seed": cfg.seed,
     }
-    (work / "summary.json").write_text(json.dumps(summary, indent=1))
+    (work / ("summary-export.json" if args.export_only else "summary.json")).write_text(json.dumps(summary, indent=1))
     print(json.dumps(final))
     if not args.no_export:
         export.save_weights(model, tok, summary, WEIGHTS, work)

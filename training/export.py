@@ -40,6 +40,16 @@ def convert(weights: Path, out: Path) -> None:
         "--low_cpu_mem_usage",
     ]
     subprocess.run(cmd, check=True)
+    config = json.loads((weights / "config.json").read_text())
+    meta = {
+        "family": "starcoder",
+        "fim": {"prefix": tokmod.FIM_PREFIX, "suffix": tokmod.FIM_SUFFIX, "middle": tokmod.FIM_MIDDLE},
+        "stop_tokens": [tokmod.EOT, tokmod.FIM_PAD],
+        # Trained on 512-token rows: RoPE positions past that were never seen.
+        "context_length": 512,
+        "architecture": config.get("architectures", ["?"])[0],
+    }
+    (tmp / "entropy-complete.json").write_text(json.dumps(meta, indent=1))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
 

@@ -1,0 +1,1 @@
+"""The headless benchmark: suites, rankers side by side, calibration, latency, flags."""

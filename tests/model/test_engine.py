@@ -1,0 +1,117 @@
+"""The CTranslate2 engine on the shipped model: samples, entropy values, cancellation."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from completion import GenerationCancelled, SamplingPolicy
+from completion.engine import token_stats
+from completion.prompt import build
+
+
+def prompt_for(engine, text: str, heal: bool = False):
+    return build(engine.tokenizer, engine.vocab_text, engine.template, text, len(text), 256,
+                 heal=heal)
+
+
+def reference_stats(logits: np.ndarray, token: int) -> tuple[float, float]:
+    """Textbook log-softmax and entropy, written independently of the engine's version."""
+    z = logits.astype(np.float64)
+    logp = z - np.log(np.sum(np.exp(z - z.max()))) - z.max()
+    p = np.exp(logp)
+    return float(logp[token]), float(-(p * logp).sum())
+
+
+def test_token_stats_matches_reference_on_random_logits() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        z = rng.normal(0, 4, size=1000).astype(np.float32)
+        t = int(rng.integers(0, 1000))
+        assert token_stats(z, t) == pytest.approx(reference_stats(z, t), abs=1e-6)
+    uniform = np.zeros(64, dtype=np.float32)
+    assert token_stats(uniform, 3)[1] == pytest.approx(np.log(64))
+    peaked = np.full(64, -1e4, dtype=np.float32)
+    peaked[5] = 0
+    assert token_stats(peaked, 5) == pytest.approx((0.0, 0.0), abs=1e-9)
+
+
+def test_entropy_matches_numpy_reference_from_the_same_logits(engine) -> None:
+    """Re-runs one greedy generation with CTranslate2 directly and recomputes every token's
+    log-prob and entropy from the returned logits."""
+    p = prompt_for(engine, "def main():\n    for i in range(10):\n        print(")
+    policy = SamplingPolicy(n=1, include_greedy=True, max_new_tokens=12)
+    samples, _ = engine.generate(p, policy)
+    res = engine.generator.generate_batch(
+        [engine._tokens(p.ids)], max_length=12, sampling_topk=1, include_prompt_in_result=False,
+        return_logits_vocab=True, return_end_token=True, end_token=list(engine.stops),
+    )[0]
+    assert list(samples[0].token_ids) == res.sequences_ids[0]
+    for k, (tid, row) in enumerate(zip(res.sequences_ids[0], res.logits[0])):
+        lp, ent = reference_stats(np.asarray(row), tid)
+        assert samples[0].logprobs[k] == pytest.approx(lp, abs=1e-4)
+        assert samples[0].entropies[k] == pytest.approx(ent, abs=1e-4)
+        assert ent >= 0
+
+
+def test_n_samples_come_from_one_call_and_greedy_is_marked(engine) -> None:
+    p = prompt_for(engine, "import os\nimport sys\n\n\ndef main(")
+    calls = []
+    original = engine.generator.generate_batch
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(original.__self__, name)
+
+        def generate_batch(self, *a, **kw):
+            calls.append(kw)
+            return original(*a, **kw)
+
+    gen = engine.generator
+    engine.generator = Spy()
+    try:
+        samples, ent_time = engine.generate(
+            p, SamplingPolicy(n=5, include_greedy=True, max_new_tokens=8, temperature=0.8)
+        )
+    finally:
+        engine.generator = gen
+    assert len(samples) == 5
+    assert sum(s.greedy for s in samples) == 1
+    sampled = [c for c in calls if c.get("num_hypotheses", 1) > 1]
+    assert len(sampled) == 1 and sampled[0]["num_hypotheses"] == 4  # one call for the 4 samples
+    assert ent_time >= 0
+    for s in samples:
+        assert len(s.token_ids) == len(s.logprobs) == len(s.entropies)
+
+
+class CountingEvent(threading.Event):
+    """An Event that becomes set after it has been polled ``after`` times."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after, self.polls = after, 0
+
+    def is_set(self) -> bool:
+        self.polls += 1
+        if self.polls > self.after:
+            self.set()
+        return super().is_set()
+
+
+def test_cancellation_stops_generation_early(engine) -> None:
+    p = prompt_for(engine, "x = [")
+    policy = SamplingPolicy(n=1, include_greedy=True, max_new_tokens=200)
+    cancel = CountingEvent(after=5)
+    with pytest.raises(GenerationCancelled):
+        engine.generate(p, policy, cancel)
+    # The step callback saw the flag within a step or two: far fewer polls than 200 steps.
+    assert cancel.polls < 12
+
+
+def test_cancel_before_start_raises_at_once(engine) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(GenerationCancelled):
+        engine.generate(prompt_for(engine, "y = "), SamplingPolicy(n=2), cancel)
