@@ -13,8 +13,9 @@ from completion.prompt import build
 
 
 def prompt_for(engine, text: str, heal: bool = False):
-    return build(engine.tokenizer, engine.vocab_text, engine.template, text, len(text), 256,
-                 heal=heal)
+    return build(
+        engine.tokenizer, engine.vocab_text, engine.template, text, len(text), 256, heal=heal
+    )
 
 
 def reference_stats(logits: np.ndarray, token: int) -> tuple[float, float]:
@@ -45,8 +46,13 @@ def test_entropy_matches_numpy_reference_from_the_same_logits(engine) -> None:
     policy = SamplingPolicy(n=1, include_greedy=True, max_new_tokens=12)
     samples, _ = engine.generate(p, policy)
     res = engine.generator.generate_batch(
-        [engine._tokens(p.ids)], max_length=12, sampling_topk=1, include_prompt_in_result=False,
-        return_logits_vocab=True, return_end_token=True, end_token=list(engine.stops),
+        [engine._tokens(p.ids)],
+        max_length=12,
+        sampling_topk=1,
+        include_prompt_in_result=False,
+        return_logits_vocab=True,
+        return_end_token=True,
+        end_token=list(engine.stops),
     )[0]
     assert list(samples[0].token_ids) == res.sequences_ids[0]
     for k, (tid, row) in enumerate(zip(res.sequences_ids[0], res.logits[0])):

@@ -9,12 +9,32 @@ from completion.fim import FIM_TABLE, detect, stop_tokens
 
 FAMILY_TOKENS = {
     "starcoder": ["<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>"],
-    "qwen2.5-coder": ["<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
-                      "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|im_end|>"],
-    "deepseek-coder": ["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜fim▁hole｜>",
-                       "<｜fim▁begin｜>", "<｜fim▁end｜>", "<|EOT|>"],
-    "codegemma": ["<bos>", "<eos>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
-                  "<|file_separator|>"],
+    "qwen2.5-coder": [
+        "<|endoftext|>",
+        "<|fim_prefix|>",
+        "<|fim_middle|>",
+        "<|fim_suffix|>",
+        "<|fim_pad|>",
+        "<|repo_name|>",
+        "<|file_sep|>",
+        "<|im_end|>",
+    ],
+    "deepseek-coder": [
+        "<｜begin▁of▁sentence｜>",
+        "<｜end▁of▁sentence｜>",
+        "<｜fim▁hole｜>",
+        "<｜fim▁begin｜>",
+        "<｜fim▁end｜>",
+        "<|EOT|>",
+    ],
+    "codegemma": [
+        "<bos>",
+        "<eos>",
+        "<|fim_prefix|>",
+        "<|fim_middle|>",
+        "<|fim_suffix|>",
+        "<|file_separator|>",
+    ],
     "codellama": ["<s>", "</s>", "▁<PRE>", "▁<MID>", "▁<SUF>", "▁<EOT>"],
 }
 
@@ -25,8 +45,9 @@ def make_tokenizer(special: list[str]) -> Tokenizer:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     from tokenizers import trainers
 
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=special,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=300, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
     tok.train_from_iterator(["def f(x):\n    return x + 1\n"] * 20, trainer=trainer)
     tok.add_special_tokens([AddedToken(t, special=True) for t in special])
     return tok

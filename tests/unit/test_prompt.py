@@ -52,8 +52,9 @@ def test_token_healing_backs_off_mid_identifier(engine) -> None:
     assert p.heal_text == " o"
     texts = [engine.vocab_text.text[i] for i in p.heal_ids]
     assert " os" in texts and all(t.startswith(" o") for t in texts)
-    unhealed = build(engine.tokenizer, engine.vocab_text, engine.template, text, len(text), 256,
-                     heal=False)
+    unhealed = build(
+        engine.tokenizer, engine.vocab_text, engine.template, text, len(text), 256, heal=False
+    )
     assert len(p.ids) == len(unhealed.ids) - 1
 
 

@@ -1,0 +1,93 @@
+"""`entropy-complete complete` end to end, as a user runs it (subprocess, real shipped model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "greeter.py"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lsp_server", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_table_output_lists_ranked_suggestions() -> None:
+    r = cli("complete", str(EXAMPLE), "--line", "10", "--column", "16", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("model ") and "python" in lines[0]
+    assert "conf" in lines[1] and "suggestion" in lines[1]
+    assert lines[2].lstrip().startswith("1 ")
+
+
+def test_json_output_has_the_documented_fields(tmp_path) -> None:
+    src = tmp_path / "run.py"
+    src.write_text("import subprocess\n\n\ndef run(cmd):\n    return subprocess.\n")
+    r = cli(
+        "complete",
+        str(src),
+        "--line",
+        "5",
+        "--column",
+        "23",
+        "--json",
+        "-n",
+        "6",
+        "--temperature",
+        "0.8",
+        "--threads",
+        "1",
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["language"] == "python" and data["samples"] == 6
+    assert 1 <= len(data["suggestions"]) <= 3
+    for s in data["suggestions"]:
+        for key in (
+            "text",
+            "confidence",
+            "mean_entropy",
+            "max_entropy",
+            "mean_logprob",
+            "syntax_ok",
+            "flags",
+        ):
+            assert key in s
+        assert 0 <= s["confidence"] <= 1 and s["max_entropy"] >= s["mean_entropy"] >= 0
+        for f in s["flags"]:
+            assert {"rule", "cwe", "start", "end", "entropy", "review_required"} <= set(f)
+    confs = [s["confidence"] for s in data["suggestions"] if s["syntax_ok"]]
+    assert confs == sorted(confs, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.py", "--line", "1", "--column", "1"], "file not found"),
+        ([str(EXAMPLE), "--line", "99", "--column", "1"], "line 99 is outside"),
+        ([str(EXAMPLE), "--line", "1", "--column", "40"], "column 40 is outside"),
+        (
+            [str(EXAMPLE), "--line", "1", "--column", "1", "--model", "/nonexistent/model"],
+            "model directory not found",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message) -> None:
+    r = cli("complete", *args)
+    assert r.returncode == 2
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_model_dir_without_tokenizer_or_weights(tmp_path) -> None:
+    r = cli("complete", str(EXAMPLE), "--line", "1", "--column", "1", "--model", str(tmp_path))
+    assert r.returncode == 2 and "no model.bin" in r.stderr
+    (tmp_path / "model.bin").write_bytes(b"")
+    r = cli("complete", str(EXAMPLE), "--line", "1", "--column", "1", "--model", str(tmp_path))
+    assert r.returncode == 2 and "no tokenizer.json" in r.stderr
