@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from tokenizers import Tokenizer
 
 from .errors import (
     GenerationCancelled,
@@ -59,6 +60,11 @@ class Engine(Protocol):
 
     info: ModelInfo
     template: FimTemplate | None
+    tokenizer: Tokenizer
+    vocab_text: TokenText
+    stop_ids: frozenset[int]
+
+    def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]: ...
 
     def generate(
         self,
