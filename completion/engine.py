@@ -25,6 +25,8 @@ from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
+# Token healing re-types at most this many tokens before free generation starts.
+MAX_HEAL_STEPS = 3
 
 
 def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
@@ -198,25 +200,38 @@ class CT2Engine:
         return [self._id_to_token[i] for i in ids]
 
     def _heal(self, prompt: Prompt) -> tuple[list[int], list[float], list[float]]:
-        """Chooses the first token among those that re-produce the healed characters.
+        """Chooses the first tokens among those that re-produce the healed characters.
 
-        The logits come from a one-step generation (CTranslate2 has no logits processor);
-        log-prob and entropy are those of the distribution renormalised to the allowed tokens,
-        i.e. how sure the model is given what the user already typed.
+        One step per token (at most ``MAX_HEAL_STEPS``): the logits come from a one-token
+        generation (CTranslate2 has no logits processor), and the most likely allowed token is
+        taken. Log-prob and entropy are those of the distribution renormalised to the allowed
+        tokens, i.e. how sure the model is given what the user already typed.
         """
-        res = self.generator.generate_batch(
-            [self._tokens(prompt.ids)],
-            max_length=1,
-            sampling_topk=1,
-            include_prompt_in_result=False,
-            return_logits_vocab=True,
-        )[0]
-        z = np.asarray(res.logits[0][0], dtype=np.float64)
-        allowed = np.fromiter(prompt.heal_ids, dtype=np.int64)
-        sub = z[allowed]
-        best = int(allowed[int(sub.argmax())])
-        lp, ent = token_stats(sub, int(sub.argmax()))
-        return [best], [lp], [ent]
+        ids, lps, ents = [], [], []
+        rest, allowed_ids = prompt.heal_text, list(prompt.heal_ids)
+        for _ in range(MAX_HEAL_STEPS):
+            if not rest or not allowed_ids:
+                break
+            res = self.generator.generate_batch(
+                [self._tokens(prompt.ids + tuple(ids))],
+                max_length=1,
+                sampling_topk=1,
+                include_prompt_in_result=False,
+                return_logits_vocab=True,
+            )[0]
+            z = np.asarray(res.logits[0][0], dtype=np.float64)
+            allowed = np.fromiter(allowed_ids, dtype=np.int64)
+            sub = z[allowed]
+            pick = int(sub.argmax())
+            lp, ent = token_stats(sub, pick)
+            best = int(allowed[pick])
+            ids.append(best)
+            lps.append(lp)
+            ents.append(ent)
+            text = self.vocab_text.text[best]
+            rest = "" if text.startswith(rest) else rest[len(text) :]
+            allowed_ids = self.vocab_text.healing(rest) if rest else []
+        return ids, lps, ents
 
     def generate(
         self,

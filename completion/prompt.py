@@ -16,7 +16,7 @@ class Prompt:
 
     ids: tuple[int, ...]
     heal_text: str  # characters cut from the prefix end that the completion must re-produce
-    heal_ids: tuple[int, ...]  # token ids allowed as the first generated token (healing)
+    heal_ids: tuple[int, ...]  # ids allowed as the first generated token (see TokenText.healing)
     prefix: str  # the prefix window (full, before healing)
     suffix: str  # the suffix window
     fim: bool
@@ -34,6 +34,9 @@ class TokenText:
         pairs = sorted((t, i) for i, t in enumerate(texts) if t and i not in self.special_ids)
         self._keys = [t for t, _ in pairs]
         self._ids = [i for _, i in pairs]
+        self._by_text: dict[str, list[int]] = {}
+        for t, i in pairs:
+            self._by_text.setdefault(t, []).append(i)
 
     def starting_with(self, head: str) -> list[int]:
         """Ids of the tokens whose text starts with ``head`` (``head`` itself included)."""
@@ -44,6 +47,21 @@ class TokenText:
                 break
             out.append(self._ids[k])
         return out
+
+    def healing(self, rest: str) -> list[int]:
+        """Tokens that may come next while ``rest`` is still to be re-typed.
+
+        Either a token that covers all of ``rest`` (and maybe more: `` o`` -> `` os``) or one
+        that is a proper prefix of it: after backing off four spaces of indentation, the
+        trained tokenization is three spaces + `` return``, not a four-space token.
+        """
+        ids = self.starting_with(rest)
+        if rest.strip(" \t") == "":
+            # The user typed this indentation: do not let the model indent further.
+            ids = [i for i in ids if not self.text[i][len(rest) :][:1].isspace()]
+        for k in range(1, len(rest)):
+            ids.extend(self._by_text.get(rest[:k], ()))
+        return ids
 
     def is_ambiguous(self, token_id: int) -> bool:
         """True when a longer token starts with this one: the cursor may sit mid-token."""
@@ -146,7 +164,7 @@ def build(
     if heal and prefix_ids and vocab_text.is_ambiguous(prefix_ids[-1]):
         heal_text = vocab_text.text[prefix_ids[-1]]
         if prefix.endswith(heal_text):
-            heal_ids = tuple(vocab_text.starting_with(heal_text))
+            heal_ids = tuple(vocab_text.healing(heal_text))
             prefix_ids = prefix_ids[:-1]
         else:
             heal_text = ""
