@@ -292,15 +292,25 @@ class CT2Engine:
             healed_text = bool(head_ids) and head_ids[0] not in self.newline_ids
             started: set[int] = set(range(n_hyp)) if healed_text else set()
 
-            def on_step(step, done=done, started=started, n_hyp=n_hyp) -> bool:
+            # The callback must not reference self: CTranslate2's worker thread may drop it
+            # last, and if that frees the engine the generator's thread pool joins itself
+            # ("Resource deadlock avoided", process abort) -- seen when an engine is discarded.
+            def on_step(
+                step,
+                done=done,
+                started=started,
+                n_hyp=n_hyp,
+                stop_ids=self.stop_ids,
+                newline_ids=self.newline_ids,
+            ) -> bool:
                 # CTranslate2 stops decoding when this returns True: this is how a cancelled
                 # or superseded request frees the CPU, and how line mode ends early.
                 if cancel is not None and cancel.is_set():
                     return True
                 tid = step.token_id
-                if tid in self.stop_ids:
+                if tid in stop_ids:
                     done.add(step.hypothesis_id)
-                elif tid in self.newline_ids:
+                elif tid in newline_ids:
                     # A newline before any text starts the next line; one after text ends it.
                     if stop_at_newline and step.hypothesis_id in started:
                         done.add(step.hypothesis_id)
