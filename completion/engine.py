@@ -21,6 +21,7 @@ from .errors import (
     TokenizerNotFoundError,
 )
 from .fim import FimTemplate, detect, stop_tokens
+from .modelbin import ModelBinError, read_header
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
@@ -111,11 +112,22 @@ def check_model_dir(path: Path) -> dict:
         raise ModelNotFoundError(f"model path is not a directory: {path}")
     if not (path / "model.bin").exists():
         raise NotADecoderModelError(
-            f"{path} has no model.bin: convert a model with 'ct2-transformers-converter' first"
+            f"{path} has no model.bin: convert the model first with "
+            "'entropy-complete convert HF_MODEL_DIR OUT_DIR'"
         )
     if not (path / "tokenizer.json").exists():
         raise TokenizerNotFoundError(
-            f"{path} has no tokenizer.json: re-run the converter with --copy_files tokenizer.json"
+            f"{path} has no tokenizer.json: copy the model's tokenizer.json there, or convert "
+            "with 'entropy-complete convert' (it copies it)"
+        )
+    try:
+        header = read_header(path / "model.bin")
+    except (OSError, ModelBinError) as e:
+        raise ModelLoadError(f"{path}/model.bin is {e}: convert the model again") from e
+    if header.kind != "decoder":
+        raise NotADecoderModelError(
+            f"{path} holds a CTranslate2 {header.kind} model ({header.spec}): "
+            "entropy-complete needs a decoder-only language model"
         )
     try:
         config = (
@@ -207,7 +219,9 @@ class CT2Engine:
         taken. Log-prob and entropy are those of the distribution renormalised to the allowed
         tokens, i.e. how sure the model is given what the user already typed.
         """
-        ids, lps, ents = [], [], []
+        ids: list[int] = []
+        lps: list[float] = []
+        ents: list[float] = []
         rest, allowed_ids = prompt.heal_text, list(prompt.heal_ids)
         for _ in range(MAX_HEAL_STEPS):
             if not rest or not allowed_ids:
@@ -258,7 +272,9 @@ class CT2Engine:
         import ctranslate2
 
         ctranslate2.set_random_seed(policy.seed)
-        head_ids, head_lp, head_ent = ([], [], [])
+        head_ids: list[int] = []
+        head_lp: list[float] = []
+        head_ent: list[float] = []
         ids = list(prompt.ids)
         if prompt.heal_ids:
             head_ids, head_lp, head_ent = self._heal(prompt)

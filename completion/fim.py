@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +103,12 @@ def detect(vocab: Collection[str]) -> FimTemplate | None:
             bare = tuple(m.lstrip("▁") for m in markers)
             if not all(m in vocab for m in bare):
                 continue
-            tpl = FimTemplate(
-                tpl.family,
-                *bare,
+            tpl = replace(
+                tpl,
+                prefix=bare[0],
+                suffix=bare[1],
+                middle=bare[2],
                 stop=tuple(s.lstrip("▁") for s in tpl.stop),
-                bos=tpl.bos,
-                prefix_sep=tpl.prefix_sep,
             )
         key = _DISTINGUISH.get(tpl.family)
         if key is not None and key not in vocab:

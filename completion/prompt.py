@@ -160,7 +160,8 @@ def build(
     body = (template.prefix_sep if template else "") + prefix
     prefix_ids = ctx_ids + _encode(tok, body)
 
-    heal_text, heal_ids = "", ()
+    heal_text = ""
+    heal_ids: tuple[int, ...] = ()
     if heal and prefix_ids and vocab_text.is_ambiguous(prefix_ids[-1]):
         heal_text = vocab_text.text[prefix_ids[-1]]
         if prefix.endswith(heal_text):

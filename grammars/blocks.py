@@ -35,7 +35,7 @@ def _quoted(quote: str) -> str:
 @cache
 def _token_pattern(language: LanguageSpec) -> re.Pattern[str]:
     if language.blocks is BlockStyle.INDENT:
-        skips = _PY_SKIP
+        skips: tuple[str, ...] = _PY_SKIP
     else:
         chars = () if "'" in language.quotes else (_CHAR_LITERAL,)
         skips = _BRACE_COMMENTS + tuple(_quoted(q) for q in language.quotes) + chars
