@@ -139,7 +139,7 @@ def get_parser(name: str) -> tree_sitter.Parser:
 
 
 def _query_text(directory: str, kind: str) -> str | None:
-    resource = resources.files("grammars").joinpath("queries", directory, f"{kind}.scm")
+    resource = resources.files("grammars") / "queries" / directory / f"{kind}.scm"
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
