@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 
-from . import cli_complete
+from . import cli_bench, cli_complete
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     cli_complete.add_parser(sub)
+    cli_bench.add_parser(sub)
     return p
 
 

@@ -1,0 +1,110 @@
+"""Line completion on the user's own code: random lines, cut at a random column.
+
+"How good is this model on my code?" The suite picks source lines of a local repository at
+random (seeded), cuts each one at a random column inside its code, and asks for the rest of
+the line, with the rest of the file after the cursor as the suffix. It is scored by exact
+match and edit similarity; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+from completion import Mode
+
+from .tasks import Task
+
+MAX_FILE_BYTES = 200_000
+MAX_FILES = 5_000
+MIN_CODE_CHARS = 6  # lines shorter than this (after indentation) are too trivial to ask for
+SKIP_DIRS = {
+    "node_modules",
+    "__pycache__",
+    "venv",
+    ".venv",
+    "build",
+    "dist",
+    "target",
+    "site-packages",
+}
+
+
+def source_files(root: Path) -> list[Path]:
+    """Files of a known language under ``root``: git's tracked files, else a filtered walk."""
+    from grammars import language_for
+
+    root = root.resolve()
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout.decode("utf-8", "replace")
+        paths = [root / p for p in out.split("\0") if p]
+    except (OSError, subprocess.SubprocessError):
+        paths = [
+            p
+            for p in root.rglob("*")
+            if not any(
+                part.startswith(".") or part in SKIP_DIRS for part in p.relative_to(root).parts
+            )
+        ]
+    files = [
+        p
+        for p in sorted(paths)
+        if p.is_file() and language_for(None, p.name) and p.stat().st_size <= MAX_FILE_BYTES
+    ]
+    return files[:MAX_FILES]
+
+
+def _cut(line: str, rng: random.Random) -> int | None:
+    """A column inside the line's code: at least one code character on each side."""
+    code = line.rstrip()
+    start = len(code) - len(code.lstrip())
+    if len(code) - start < MIN_CODE_CHARS:
+        return None
+    return rng.randint(start + 1, len(code) - 1)
+
+
+def line_tasks(root: str | Path, limit: int | None, seed: int) -> list[Task]:
+    """Up to ``limit`` tasks (default 200) from lines picked uniformly across the repository."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"not a directory: {root}")
+    rng = random.Random(seed)
+    lines: list[tuple[Path, str, int]] = []  # (file, text, start offset of the line)
+    for f in source_files(root):
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        pos = 0
+        for line in text.split("\n"):
+            if len(line.strip()) >= MIN_CODE_CHARS:
+                lines.append((f, text, pos))
+            pos += len(line) + 1
+    picked = rng.sample(lines, min(len(lines), limit or 200))
+    tasks = []
+    for f, text, start in picked:
+        end = text.find("\n", start)
+        line = text[start : len(text) if end == -1 else end]
+        col = _cut(line, rng)
+        if col is None:
+            continue
+        target = line[col:].rstrip()
+        rel = f.relative_to(root.resolve()).as_posix()
+        doc = text[: start + col] + text[start + len(line.rstrip()) :]
+        tasks.append(
+            Task(
+                id=f"lines/{rel}:{text.count(chr(10), 0, start) + 1}:{col + 1}",
+                text=doc,
+                offset=start + col,
+                target=target,
+                path=rel,
+                mode=Mode.LINE,
+            )
+        )
+    return tasks

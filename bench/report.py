@@ -1,0 +1,119 @@
+"""Turns the runs of one suite into the report: rankers, syntax, confidence, latency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ranking import ConfidenceModel
+
+from .calibrate import calibration_report
+from .metrics import bootstrap, percentile
+from .rankers import ORACLE, per_task
+from .tasks import TaskRun
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return float(np.mean(xs)) if len(xs) else None
+
+
+def ranker_table(runs: Sequence[TaskRun], metrics: Sequence[str], seed: int) -> dict:
+    """Ranker -> metric -> mean and 95% CI, plus gain over random and share of the oracle gap.
+
+    Gain over random is a paired bootstrap of the per-task difference; the share of the gap
+    closed is (ranker - random) / (oracle - random) on the first metric, None when the oracle
+    is no better than random.
+    """
+    table: dict[str, dict] = {}
+    for m, metric in enumerate(metrics):
+        values = per_task(runs, metric)
+        rand = values["random"]
+        rand_mean, oracle_mean = _mean(rand), _mean(values[ORACLE])
+        for name, vals in values.items():
+            entry = table.setdefault(name, {})
+            entry[metric] = bootstrap(vals, seed)
+            if m or name == ORACLE:
+                continue
+            entry["gain_over_random"] = bootstrap([a - b for a, b in zip(vals, rand)], seed)
+            gap = (oracle_mean or 0.0) - (rand_mean or 0.0)
+            mean = entry[metric]["mean"]
+            entry["oracle_gap_closed"] = (
+                (mean - rand_mean) / gap if gap > 1e-12 and mean is not None else None
+            )
+    return table
+
+
+def syntax_table(runs: Sequence[TaskRun]) -> dict:
+    """Syntax-valid share of raw samples before and after post-processing, and of those shown."""
+    raw = [v for run in runs for v in run.raw_valid]
+    post = [v for run in runs for v in run.post_valid]
+    kept = [v for v in post if v is not None]
+    top = [run.candidates[0].features.syntax_ok for run in runs if run.candidates]
+    return {
+        "samples": len(raw),
+        "valid_before_postprocess": _mean(raw),
+        "valid_after_postprocess": _mean(kept),
+        "dropped_by_postprocess": _mean([v is None for v in post]),
+        "valid_shown": _mean(top),
+        "tasks_without_candidates": sum(1 for run in runs if not run.candidates),
+    }
+
+
+def latency_table(runs: Sequence[TaskRun]) -> dict:
+    """Request latency percentiles, where the time goes, and decoding speed."""
+    ms = [run.latency * 1000 for run in runs]
+    gen = sum(run.generate_seconds for run in runs)
+    tokens = sum(run.tokens for run in runs)
+    stages = runs[0].timings.keys() if runs else ()
+    return {
+        "requests": len(runs),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "mean_ms": _mean(ms),
+        "stage_mean_ms": {k: _mean([run.timings[k] * 1000 for run in runs]) for k in stages},
+        "tokens_generated": tokens,
+        "tokens_per_second": tokens / gen if gen > 0 else None,
+    }
+
+
+def suite_report(
+    runs: Sequence[TaskRun], metrics: Sequence[str], seed: int, source: str
+) -> tuple[dict, ConfidenceModel]:
+    """The report of one model suite and the confidence model fitted on its calibration half."""
+    confidence, fitted = calibration_report(runs, seed, source)
+    return {
+        "n_tasks": len(runs),
+        "primary_metric": metrics[0],
+        "rankers": ranker_table(runs, metrics, seed),
+        "syntax": syntax_table(runs),
+        "confidence": confidence,
+        "latency": latency_table(runs),
+    }, fitted
+
+
+def task_record(run: TaskRun) -> dict:
+    """One line of <suite>-tasks.jsonl: the candidates and outcomes of one task."""
+    return {
+        "task_id": run.task_id,
+        "latency_ms": round(run.latency * 1000, 1),
+        "first": run.first,
+        "greedy": run.greedy,
+        "raw_valid": list(run.raw_valid),
+        "post_valid": list(run.post_valid),
+        "candidates": [
+            {
+                "text": c.text,
+                "correct": c.correct,
+                "exact": c.exact,
+                "similarity": round(c.similarity, 4),
+                "confidence": round(c.confidence, 4),
+                "votes": c.votes,
+                "greedy": c.greedy,
+                "mean_logprob": round(c.features.mean_logprob, 4),
+                "mean_entropy": round(c.features.mean_entropy, 4),
+                "syntax_delta": c.features.syntax_delta,
+            }
+            for c in run.candidates
+        ],
+    }

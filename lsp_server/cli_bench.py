@@ -1,0 +1,101 @@
+"""`entropy-complete bench`: the headless benchmark (suites, rankers, calibration, latency, flags)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from bench.run import SUITES, BenchConfig, run_bench
+from completion import CompletionError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="benchmark the engine: ranking, confidence, syntax, latency, review flags",
+        description="Run the engine in-process on benchmark suites and write report.json, "
+        "report.md, per-task JSONL, the fitted confidence model and PNG plots to --out.",
+    )
+    p.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        help="suite to run; repeat for several (default: humaneval-single)",
+    )
+    p.add_argument("--path", help="repository to draw lines from (the lines suite)")
+    p.add_argument("--limit", type=int, default=40, help="tasks per suite (default 40; 0: all)")
+    p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
+    p.add_argument("--temperature", type=float, default=0.4)
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--top-k", type=int, default=50)
+    p.add_argument("--max-tokens", type=int, help="new tokens per candidate (default per suite)")
+    p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
+    p.add_argument("--confidence", help="fitted confidence JSON for the engine to rank with")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--compute-type", default="auto")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per test program")
+    p.add_argument("--out", type=Path, default=Path("bench-results"), help="output directory")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
+    """The run's settings spelled as a command, for the report (defaults written out)."""
+    parts = ["entropy-complete", "bench"]
+    for s in suites:
+        parts += ["--suite", s]
+    optional = {"--path": args.path, "--model": args.model, "--max-tokens": args.max_tokens}
+    parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
+    parts += [
+        "--limit",
+        str(args.limit),
+        "--n",
+        str(args.n),
+        "--temperature",
+        str(args.temperature),
+    ]
+    parts += ["--top-p", str(args.top_p), "--seed", str(args.seed)]
+    if args.no_greedy:
+        parts.append("--no-greedy")
+    return shlex.join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
+    if "lines" in suites and not args.path:
+        print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
+        return 2
+    cfg = BenchConfig(
+        suites=suites,
+        limit=args.limit or None,
+        n=args.n,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        include_greedy=not args.no_greedy,
+        max_new_tokens=args.max_tokens,
+        seed=args.seed,
+        model=args.model,
+        device=args.device,
+        compute_type=args.compute_type,
+        threads=args.threads,
+        lines_path=args.path,
+        confidence=args.confidence,
+        timeout=args.timeout,
+        out=args.out,
+        progress=not args.quiet,
+        command=command_line(args, suites),
+    )
+    try:
+        run_bench(cfg)
+    except (CompletionError, ValueError, RuntimeError) as e:
+        print(f"entropy-complete: error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}/report.json, report.md and plots")
+    print((args.out / "report.md").read_text(encoding="utf-8"))
+    return 0
