@@ -29,3 +29,7 @@ class InvalidRequestError(CompletionError):
 
 class GenerationCancelled(CompletionError):
     """The caller cancelled the request while the model was generating."""
+
+
+class ConversionError(CompletionError):
+    """A Hugging Face model could not be converted (missing files, unsupported architecture)."""

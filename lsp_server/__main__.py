@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 
-from . import cli_bench, cli_complete
+from . import cli_bench, cli_complete, cli_convert, cli_models
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     cli_complete.add_parser(sub)
     cli_bench.add_parser(sub)
+    cli_convert.add_parser(sub)
+    cli_models.add_parser(sub)
     return p
 
 
