@@ -64,7 +64,7 @@ def fit(runs: Sequence[TaskRun], source: str, l2: float = 1.0) -> ConfidenceMode
     x = np.array([vector(c.features) for c in cands], dtype=np.float64)
     y = np.array([c.correct for c in cands], dtype=np.float64)
     bias, w = fit_logistic(x, y, l2)
-    weights = {name: round(float(v), 6) for name, v in zip(FEATURE_NAMES, w)}
+    weights = {name: round(float(v), 6) + 0.0 for name, v in zip(FEATURE_NAMES, w)}
     return ConfidenceModel(round(bias, 6), weights, f"{source}, {len(cands)} candidates")
 
 
