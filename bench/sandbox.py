@@ -5,8 +5,8 @@ Layers, outermost first (each is there because the ones inside it can be got aro
 - ``unshare -rnm`` (when the kernel allows unprivileged user namespaces): no network at all, and
   every mount but the temp dir is read-only, locked by a nested user namespace
   (see ``sandbox_boot``). This is what keeps a hostile candidate from deleting your files.
-- Resource limits: address space (memory), CPU seconds, file size, no core dumps; a wall-clock
-  timeout that kills the whole process group.
+- Resource limits where the OS allows: address space (memory), CPU seconds, file size, no core
+  dumps; a wall-clock timeout that kills the whole process group.
 - ``python -I -B`` with an empty environment, the temp dir as cwd, and an audit hook that
   refuses writes outside it, processes, sockets and ctypes.
 - Without user namespaces and running as root, the child drops to ``nobody`` so that the usual
@@ -17,7 +17,6 @@ Layers, outermost first (each is there because the ones inside it can be got aro
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -69,6 +68,8 @@ class Sandbox:
 
         Each is tried with a trivial program, strongest first; the first that runs is used.
         """
+        if os.name != "posix":
+            raise RuntimeError("running generated code safely needs Linux or macOS")
         if self.isolate is not False and shutil.which("unshare") and sys.platform == "linux":
             if self._run_once("pass\n", "namespaces").passed:
                 return "namespaces"
@@ -83,14 +84,22 @@ class Sandbox:
         return self._run_once(program, self.isolation)
 
     def _limits(self, drop_to_nobody: bool):
-        cpu = int(self.timeout) + 1
-        mem, fsize = self.memory_mb << 20, self.file_mb << 20
+        import resource  # POSIX only: imported here so the CLI still loads elsewhere
 
-        def apply() -> None:  # runs in the child between fork and exec
-            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        cpu = int(self.timeout) + 1
+        limits = (
+            (resource.RLIMIT_AS, self.memory_mb << 20),
+            (resource.RLIMIT_CPU, cpu),
+            (resource.RLIMIT_FSIZE, self.file_mb << 20),
+            (resource.RLIMIT_CORE, 0),
+        )
+
+        def apply() -> None:  # runs in the child between fork and exec: no imports here
+            for which, value in limits:
+                try:
+                    resource.setrlimit(which, (value, value))
+                except (ValueError, OSError):
+                    pass  # e.g. macOS refuses RLIMIT_AS; the timeout still holds
             if drop_to_nobody:
                 os.setgroups([])
                 os.setgid(NOBODY)
