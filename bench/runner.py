@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from completion import CompletionRequest, Mode, Sample, SamplingPolicy
 from completion.postprocess import make_candidates
@@ -99,14 +99,8 @@ class Runner:
     sandbox: Sandbox | None = None
     model: ConfidenceModel | None = None
 
-    def run_all(
-        self, tasks: Sequence[Task], progress: Callable[[Iterable], Iterable] = iter
-    ) -> list[TaskRun]:
-        return [self.run(task, i) for i, task in progress(list(enumerate(tasks)))]
-
     def run(self, task: Task, index: int = 0) -> TaskRun:
-        from dataclasses import replace
-
+        """One request for ``task`` (sampling seed: the policy's seed + ``index``), scored."""
         from grammars import syntax_delta
 
         rec = RecordingEngine(self.engine)
