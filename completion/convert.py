@@ -171,7 +171,9 @@ def validate(out_dir: Path, threads: int = 0) -> tuple[object, str]:
     return engine, text
 
 
-def metadata(engine, config: dict, arch: str, quantization: str, hf_dir: Path) -> dict:
+def metadata(
+    engine, config: dict, arch: str, quantization: str, hf_dir: Path, context: int | None = None
+) -> dict:
     """The entropy-complete.json the engine and `models check` read."""
     import ctranslate2
 
@@ -192,7 +194,8 @@ def metadata(engine, config: dict, arch: str, quantization: str, hf_dir: Path) -
         "family": engine.info.family,
         "fim": fim,
         "stop_tokens": list(engine.stops),
-        "context_length": context_length(config) or 2048,
+        "context_length": context or context_length(config) or 2048,
+        "model_context_length": context_length(config),
         "architecture": arch,
         "model_type": config.get("model_type"),
         "quantization": quantization,
@@ -208,6 +211,7 @@ def convert(
     quantization: str = "int8",
     force: bool = False,
     threads: int = 0,
+    context: int | None = None,
 ) -> ConversionResult:
     """Converts ``hf_dir`` into a CTranslate2 model in ``out_dir`` and validates it.
 
@@ -220,12 +224,16 @@ def convert(
         quantization: one of QUANTIZATIONS (int8 runs on every CPU; int8_float16 is for GPUs).
         force: replace an existing converted model in ``out_dir``.
         threads: CPU threads for the validation run (0: CTranslate2's default).
+        context: the context length the engine may fill (prompt + completion); default the
+            model's own (max_position_embeddings). Smaller means faster prompts on CPU.
 
     Returns:
         The output directory, the metadata written, the seconds taken and a sample text.
     """
     t0 = time.perf_counter()
     hf_dir, out_dir = Path(hf_dir).expanduser(), Path(out_dir).expanduser()
+    if context is not None and context < 64:
+        raise ConversionError(f"context length {context} is too small: use at least 64 tokens")
     if quantization not in QUANTIZATIONS:
         raise ConversionError(
             f"unknown quantization {quantization!r}: use one of {', '.join(QUANTIZATIONS)}"
@@ -250,7 +258,7 @@ def convert(
             engine, sample = validate(staged, threads)
         except CompletionError as e:
             raise ConversionError(f"the converted model does not run: {e}") from e
-        meta = metadata(engine, config, arch, quantization, hf_dir)
+        meta = metadata(engine, config, arch, quantization, hf_dir, context)
         del engine  # release model.bin before it moves
         (staged / META_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
         if out_dir.exists():

@@ -27,6 +27,12 @@ def add_parser(sub) -> None:
         help=f"weight type: {', '.join(QUANTIZATIONS)} (default int8: runs on every CPU and GPU)",
     )
     p.add_argument("--force", action="store_true", help="replace a converted model in OUT_DIR")
+    p.add_argument(
+        "--context-length",
+        type=int,
+        help="tokens of prompt + completion the engine may use (default: the model's own; "
+        "2048 keeps prompts fast on CPU)",
+    )
     p.add_argument("--threads", type=int, default=0, help="CPU threads for the validation run")
     p.add_argument("--json", action="store_true", help="print the metadata as one JSON object")
     p.set_defaults(func=run)
@@ -34,7 +40,14 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = convert(args.hf_dir, args.out_dir, args.quantization, args.force, args.threads)
+        result = convert(
+            args.hf_dir,
+            args.out_dir,
+            args.quantization,
+            args.force,
+            args.threads,
+            args.context_length,
+        )
     except ConversionError as e:
         print(f"entropy-complete: error: {e}", file=sys.stderr)
         return 2
@@ -48,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"  architecture  {meta['architecture']} ({meta['quantization']})")
     print(f"  FIM family    {meta['family']} ({markers})")
     print(f"  stop tokens   {' '.join(meta['stop_tokens']) or '-'}")
-    print(f"  context       {meta['context_length']} tokens")
+    print(
+        f"  context       {meta['context_length']} tokens "
+        f"(the model's: {meta['model_context_length'] or 'unknown'})"
+    )
     print(f"  sample        {result.sample!r}")
     print(f"use it: entropy-complete complete FILE --line L --column C --model {result.out_dir}")
     return 0

@@ -25,9 +25,10 @@ def test_cli_convert_then_check(hf_dirs, tmp_path, capsys) -> None:
     assert err.endswith("already exists: pass --force to replace it") and "\n" not in err
 
     args = ["convert", str(hf_dirs["qwen2"]), str(out), "--force", "--json", "--threads", "1"]
-    assert main(args) == 0
+    assert main([*args, "--context-length", "2048"]) == 0
     meta = json.loads(capsys.readouterr().out)
     assert meta["family"] == "qwen2.5-coder" and meta["out_dir"] == str(out)
+    assert (meta["context_length"], meta["model_context_length"]) == (2048, 32768)
 
     assert main(["models", "check", str(out), "--json", "--load"]) == 0
     report = json.loads(capsys.readouterr().out)

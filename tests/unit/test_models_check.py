@@ -174,6 +174,7 @@ def test_context_length_and_decoder_checks() -> None:
     ("setup", "args", "message"),
     [
         ("none", ["--quantization", "int4"], "unknown quantization 'int4': use one of int8,"),
+        ("none", ["--context-length", "8"], "context length 8 is too small: use at least 64"),
         ("missing", [], "is not a directory: download the model first"),
         ("no_config", [], "has no config.json: pass a Hugging Face model directory"),
         ("seq2seq", [], "holds an encoder-decoder model (T5ForConditionalGeneration)"),
