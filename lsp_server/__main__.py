@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 
-from . import cli_bench, cli_complete, cli_convert, cli_models
+from . import cli_bench, cli_complete, cli_convert, cli_models, cli_server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     cli_complete.add_parser(sub)
+    cli_server.add_parser(sub)
     cli_bench.add_parser(sub)
     cli_convert.add_parser(sub)
     cli_models.add_parser(sub)

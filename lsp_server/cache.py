@@ -1,0 +1,135 @@
+"""Cheap answers before the model: an LRU cache of ranked results, and typing-through (the user
+typed the start of the suggestion on screen, so the rest of it is still the answer)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+from completion import CompletionRequest
+from ranking import ReviewFlag
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One suggestion as shown: ``text`` goes at the cursor, replacing ``replace`` code points.
+
+    ``full_text`` starting at ``start`` is the whole suggestion as first generated; it differs
+    from ``text`` only while typing through (the user has typed its head). The accept command
+    reports the whole suggestion, so its review diagnostic covers all of it.
+    """
+
+    id: str
+    text: str
+    full_text: str
+    start: int  # str offset where full_text begins
+    replace: int
+    confidence: float
+    mean_entropy: float
+    max_entropy: float
+    mean_logprob: float
+    syntax_ok: bool
+    agreement: float
+    flags: tuple[ReviewFlag, ...]
+
+    @property
+    def review_required(self) -> bool:
+        return any(f.review_required for f in self.flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The suggestions for one request, where they go, and how they were obtained."""
+
+    uri: str
+    version: int
+    offset: int  # the cursor (str offset) the items' ``text`` is inserted at
+    items: tuple[Item, ...]
+    source: str  # "model", "cache" or "typing"
+    abstained: bool = False
+
+
+def request_key(request: CompletionRequest, rank_key: object) -> str:
+    """A key for everything that decides a result: text, cursor, language, policy, context."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(request.text.encode("utf-8", "surrogatepass"))
+    meta = (request.offset, request.language_id, request.path, request.policy, rank_key)
+    h.update(repr(meta).encode())
+    for snip in request.context_snippets:
+        h.update(b"\0" + snip.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class LRUCache:
+    """Ranked answers by request key; the least recently used entry goes first."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[str, Answer] = OrderedDict()
+
+    def get(self, key: str) -> Answer | None:
+        found = self._data.get(key)
+        if found is not None:
+            self._data.move_to_end(key)
+        return found
+
+    def put(self, key: str, answer: Answer) -> None:
+        if self.capacity <= 0:
+            return
+        self._data[key] = answer
+        self._data.move_to_end(key)
+        while len(self._data) > self.capacity:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    text: str  # the document when the suggestions were shown
+    offset: int
+    items: tuple[Item, ...]
+
+
+class TypingThrough:
+    """Remembers the last suggestions shown per document and answers while the user types them."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, _Shown] = {}
+
+    def remember(self, uri: str, text: str, offset: int, items: tuple[Item, ...]) -> None:
+        if items:
+            self._shown[uri] = _Shown(text, offset, items)
+        else:
+            self._shown.pop(uri, None)
+
+    def forget(self, uri: str) -> None:
+        self._shown.pop(uri, None)
+
+    def answer(self, uri: str, text: str, offset: int) -> tuple[Item, ...]:
+        """The rest of each shown suggestion the user has typed the start of; () if none.
+
+        Holds only when the text before the old cursor and the text after the new one are
+        unchanged, i.e. the only edit was typing at the cursor.
+        """
+        shown = self._shown.get(uri)
+        if shown is None or offset <= shown.offset:
+            return ()
+        typed_len = offset - shown.offset
+        if len(text) != len(shown.text) + typed_len:
+            return ()
+        if text[offset:] != shown.text[shown.offset :]:
+            return ()
+        if text[: shown.offset] != shown.text[: shown.offset]:
+            return ()
+        typed = text[shown.offset : offset]
+        return tuple(
+            replace(item, text=item.text[typed_len:])
+            for item in shown.items
+            if len(item.text) > typed_len and item.text.startswith(typed)
+        )

@@ -1,0 +1,72 @@
+"""`entropy-complete serve` (the language server, stdio or TCP) and `entropy-complete report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the language server (stdio by default)",
+        description="Run the LSP server. Editors start it over stdio; --tcp listens on a port "
+        "(loopback unless --host says otherwise).",
+    )
+    p.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (default)")
+    p.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="TCP address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    p.add_argument("--log-file", type=Path, help="write the log here instead of stderr")
+    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=run_serve)
+
+    r = sub.add_parser(
+        "report",
+        help="summarise the local telemetry: acceptance by confidence, latency, flags",
+        description="Read the telemetry JSONL the server writes (in the user state directory) "
+        "and print acceptance by confidence bucket, latency percentiles and review-flag counts.",
+    )
+    r.add_argument("--file", type=Path, help="telemetry file (default: the server's)")
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.set_defaults(func=run_report)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if args.tcp and args.stdio:
+        print("entropy-complete: error: choose --stdio or --tcp, not both", file=sys.stderr)
+        return 2
+    # stdout carries the protocol: the log goes to stderr or a file, never to stdout.
+    target = {"filename": args.log_file} if args.log_file else {"stream": sys.stderr}
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        **target,
+    )
+    from .server import build_server
+
+    server = build_server()
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        server.start_io()
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from .report import format_text, read_events, summarise
+    from .telemetry import default_path
+
+    path = args.file or default_path()
+    if not path.exists() and not path.with_name(path.name + ".1").exists():
+        print(
+            f"entropy-complete: no telemetry yet at {path} (the server writes it as you use it)",
+            file=sys.stderr,
+        )
+        return 1
+    summary = summarise(read_events(path))
+    print(json.dumps(summary, indent=1) if args.json else format_text(summary, path))
+    return 0

@@ -1,0 +1,243 @@
+"""Server options: typed, defaulted dataclasses read from camelCase JSON (initializationOptions and
+workspace/didChangeConfiguration); a bad value gives the caller one message and the defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from completion import Mode, SamplingPolicy
+from ranking import RankOptions
+
+SECTION = "entropyComplete"  # the settings section clients send (VS Code: entropyComplete.*)
+_IGNORED_KEYS = ("trace",)  # client-side settings that travel in the same section
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise OptionError(what)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """Which model to run and where."""
+
+    path: str = ""  # CTranslate2 model directory; "" = the shipped default model
+    device: str = "auto"  # auto, cpu or cuda
+    compute_type: str = "auto"
+    threads: int = 0  # CPU intra-op threads; 0 = CTranslate2's default
+    confidence_model: str = ""  # fitted confidence parameters (JSON from the benchmark)
+
+    def __post_init__(self) -> None:
+        _check(self.device in ("auto", "cpu", "cuda"), "model.device must be auto, cpu or cuda")
+        _check(self.threads >= 0, "model.threads must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerOptions:
+    """How to sample and what to show for one kind of trigger (typing or asking)."""
+
+    candidates: int = 3
+    temperature: float = 0.2
+    top_p: float = 0.95
+    top_k: int = 50
+    max_tokens: int = 48
+    mode: str = "line"  # line or block
+    show: int = 3  # suggestions shown at most
+    abstain_below: float = 0.2  # show nothing when the best confidence is lower (0 = never)
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.candidates <= 32, "candidates must be 1..32")
+        _check(0.0 <= self.temperature <= 2.0, "temperature must be 0..2")
+        _check(0.0 < self.top_p <= 1.0, "topP must be in (0, 1]")
+        _check(self.top_k >= 0, "topK must be >= 0")
+        _check(1 <= self.max_tokens <= 2048, "maxTokens must be 1..2048")
+        _check(self.mode in ("line", "block"), "mode must be line or block")
+        _check(1 <= self.show <= 10, "show must be 1..10")
+        _check(0.0 <= self.abstain_below <= 1.0, "abstainBelow must be 0..1")
+
+    def policy(self) -> SamplingPolicy:
+        return SamplingPolicy(
+            n=self.candidates,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            include_greedy=self.candidates > 1,
+            max_new_tokens=self.max_tokens,
+            mode=Mode(self.mode),
+        )
+
+    def rank_options(self, review_entropy: float) -> RankOptions:
+        return RankOptions(
+            top_k=self.show, abstain_below=self.abstain_below, review_entropy=review_entropy
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOptions:
+    """When a sensitive call needs review, and the user's own rules."""
+
+    entropy_threshold: float = 1.5  # nats: a sensitive span more uncertain than this is flagged
+    extra_rules: str = ""  # JSON rules file added to the shipped ones
+
+    def __post_init__(self) -> None:
+        _check(self.entropy_threshold >= 0, "review.entropyThreshold must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class ContextOptions:
+    """Grounding: snippets of other open files of the same language put in the prompt."""
+
+    neighbouring_tabs: bool = True
+    max_snippets: int = 2
+    window_lines: int = 20
+    min_similarity: float = 0.1  # token Jaccard similarity a window needs to be used
+    max_chars: int = 1200
+
+    def __post_init__(self) -> None:
+        _check(0 <= self.max_snippets <= 8, "context.maxSnippets must be 0..8")
+        _check(2 <= self.window_lines <= 200, "context.windowLines must be 2..200")
+        _check(0.0 <= self.min_similarity <= 1.0, "context.minSimilarity must be 0..1")
+        _check(self.max_chars >= 0, "context.maxChars must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryOptions:
+    """Local JSONL events in the user's state directory; nothing leaves the machine."""
+
+    enabled: bool = True
+    include_text: bool = False  # store suggestion text too
+    max_bytes: int = 5_000_000  # the log and its one rotated predecessor stay under this
+
+    def __post_init__(self) -> None:
+        _check(self.max_bytes >= 10_000, "telemetry.maxBytes must be >= 10000")
+
+
+def _invoked() -> TriggerOptions:
+    return TriggerOptions(candidates=6, temperature=0.7, max_tokens=64, show=5, abstain_below=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Everything a user can set; each field has a default."""
+
+    model: ModelOptions = field(default_factory=ModelOptions)
+    automatic: TriggerOptions = field(default_factory=TriggerOptions)
+    invoked: TriggerOptions = field(default_factory=_invoked)
+    review: ReviewOptions = field(default_factory=ReviewOptions)
+    context: ContextOptions = field(default_factory=ContextOptions)
+    telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
+    cache_size: int = 256
+
+    def __post_init__(self) -> None:
+        _check(self.cache_size >= 0, "cacheSize must be >= 0")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w.title() for w in rest)
+
+
+class OptionError(ValueError):
+    """A value of the right JSON type but out of range, or of the wrong JSON type."""
+
+
+def _strict(kind: type, what: str) -> Any:
+    # cattrs would turn "false" into True and 2.5 into 2; settings typos should be reported.
+    def hook(value: Any, _: type) -> Any:
+        if isinstance(value, bool) != (kind is bool):
+            raise OptionError(f"expected {what}, got {value!r}")
+        if kind is float and isinstance(value, int | float):
+            return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, kind):
+            raise OptionError(f"expected {what}, got {value!r}")
+        return value
+
+    return hook
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+
+    def structure_factory(cls: type) -> Any:
+        renames = {f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)}
+        return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **renames)
+
+    def unstructure_factory(cls: type) -> Any:
+        renames = {f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)}
+        return make_dict_unstructure_fn(cls, conv, **renames)
+
+    conv.register_structure_hook(bool, _strict(bool, "true or false"))
+    conv.register_structure_hook(int, _strict(int, "an integer"))
+    conv.register_structure_hook(float, _strict(float, "a number"))
+    conv.register_structure_hook(str, _strict(str, "a string"))
+    conv.register_structure_hook_factory(dataclasses.is_dataclass, structure_factory)
+    conv.register_unstructure_hook_factory(dataclasses.is_dataclass, unstructure_factory)
+    return conv
+
+
+CONVERTER = _make_converter()
+
+
+def to_wire(options: Options) -> dict[str, Any]:
+    """The options as camelCase JSON."""
+    return CONVERTER.unstructure(options)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def section_of(settings: Any) -> dict[str, Any] | None:
+    """Our section of what a client sent: ``{"entropyComplete": {...}}`` or the options alone."""
+    if settings is None:
+        return None
+    if not isinstance(settings, dict):
+        return {"": settings}  # not an object: parse() reports it
+    inner = settings.get(SECTION, settings)
+    return inner if isinstance(inner, dict) else {"": inner}
+
+
+def parse(raw: dict[str, Any] | None) -> tuple[Options, list[str]]:
+    """Options from the client's JSON; on any problem, the defaults and what was wrong.
+
+    Missing keys take their defaults (per section: ``invoked`` keeps its own), so a user sets
+    only what they change.
+    """
+    if not raw:
+        return Options(), []
+    if "" in raw:
+        return Options(), [f"settings must be a JSON object, got {raw['']!r}"]
+    raw = {k: v for k, v in raw.items() if k not in _IGNORED_KEYS}
+    try:
+        return CONVERTER.structure(_merge(to_wire(Options()), raw), Options), []
+    except Exception as exc:  # cattrs groups every problem into one exception
+        return Options(), _problems(exc)
+
+
+def _problems(exc: BaseException) -> list[str]:
+    out = []
+
+    def describe(e: BaseException, kind: Any) -> str:
+        if isinstance(e, OptionError):
+            return str(e)
+        if dataclasses.is_dataclass(kind) and not isinstance(e, cattrs.ForbiddenExtraKeysError):
+            return "expected an object"
+        return cattrs.v.format_exception(e, kind)
+
+    for line in cattrs.transform_error(exc, path="settings", format_exception=describe):
+        line = line.replace("extra fields found", "unknown option(s)")
+        out.append(line.replace("invalid value for type, expected", "expected"))
+    return out

@@ -1,0 +1,42 @@
+"""This implements textDocument/inlineCompletion (LSP 3.18): the ranked suggestions as ghost text."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ..cache import Answer
+from ..server import EntropyServer
+from ..suggestions import Trigger
+from .commands import accept_command
+
+
+def inline_items(ls: EntropyServer, answer: Answer) -> list[types.InlineCompletionItem]:
+    """Items that insert at the cursor, replacing the auto-closed text the suggestion retypes."""
+    doc = ls.docs.get(answer.uri)
+    if doc is None or doc.version != answer.version:
+        return []
+    return [
+        types.InlineCompletionItem(
+            insert_text=item.text,
+            range=doc.range_of(answer.offset, answer.offset + item.replace),
+            command=accept_command(doc, item),
+        )
+        for item in answer.items
+    ]
+
+
+def register(server: EntropyServer) -> None:
+    # pygls 2.1 advertises inlineCompletionProvider only when given options.
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: EntropyServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        """Automatic triggers get the cautious policy (and may abstain); invoked ones more choice."""
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        trigger = Trigger.INVOKED if invoked else Trigger.AUTOMATIC
+        answer = await ls.suggester.answer(
+            params.text_document.uri, params.position, trigger, typing_through=True
+        )
+        if answer is None:
+            return None
+        return types.InlineCompletionList(items=inline_items(ls, answer))

@@ -1,0 +1,108 @@
+"""Owns the engine: loads it lazily on a worker thread and runs every model call on that thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from completion import CompletionError, Engine
+
+from .config import ModelOptions
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ModelUnavailable(Exception):
+    """The model failed to load; the message says why and what to do."""
+
+
+def load_engine(options: ModelOptions) -> Engine:
+    """Builds the CTranslate2 engine (slow: file I/O and weight loading)."""
+    from completion import CT2Engine
+
+    return CT2Engine(options.path or None, options.device, options.compute_type, options.threads)
+
+
+class ModelHost:
+    """One worker thread for the model: loading first, then generations in arrival order.
+
+    A single thread because the CPU is the bottleneck: two generations side by side would each
+    take twice as long, and a superseded one is stopped within a decoding step anyway.
+    """
+
+    def __init__(self, loader: Callable[[ModelOptions], Engine] = load_engine) -> None:
+        self._loader = loader
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entropy-model")
+        self._load: asyncio.Future[Engine] | None = None
+        self._options: ModelOptions | None = None
+        self.engine: Engine | None = None
+        self.error: str | None = None
+        self.load_seconds = 0.0
+
+    @property
+    def options(self) -> ModelOptions | None:
+        return self._options
+
+    @property
+    def current_load(self) -> asyncio.Future[Engine] | None:
+        """The latest load; an older one that ends later must not report for it."""
+        return self._load
+
+    def needs_load(self, options: ModelOptions) -> bool:
+        """True when nothing was loaded yet or the model settings changed."""
+        return self._load is None or self._options != options
+
+    def start(self, options: ModelOptions) -> asyncio.Future[Engine]:
+        """Queues loading ``options``' model on the worker thread and returns its future."""
+        loop = asyncio.get_running_loop()
+        self._options = options
+        self.error = None
+
+        def load() -> Engine:
+            t = time.perf_counter()
+            engine = self._loader(options)
+            self.load_seconds = time.perf_counter() - t
+            return engine
+
+        fut = loop.run_in_executor(self._executor, load)
+        self._load = fut
+
+        def done(f: asyncio.Future[Engine]) -> None:
+            if f is not self._load or f.cancelled():
+                return
+            exc = f.exception()
+            if exc is None:
+                self.engine = f.result()
+            else:
+                self.engine = None
+                self.error = str(exc) if isinstance(exc, CompletionError) else repr(exc)
+                log.error("model failed to load: %s", self.error, exc_info=exc)
+
+        fut.add_done_callback(done)
+        return fut
+
+    async def get(self, options: ModelOptions) -> Engine:
+        """The loaded engine, waiting for a load in progress; ModelUnavailable if it failed."""
+        if self._load is None:
+            self.start(options)
+        assert self._load is not None
+        try:
+            # shield: a cancelled request must not cancel the load other requests wait for.
+            return await asyncio.shield(self._load)
+        except CompletionError as exc:
+            raise ModelUnavailable(str(exc)) from None
+        except Exception as exc:
+            raise ModelUnavailable(repr(exc)) from None
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """Runs ``fn(*args)`` on the model thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

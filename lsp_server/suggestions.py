@@ -1,0 +1,251 @@
+"""The request path shared by inline and popup completion: cheap answers first, then one
+cancellable model call off the event loop, then ranking, caching and telemetry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified
+
+from completion import CompletionRequest, Engine, GenerationCancelled
+from grammars import language_for
+from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
+from ranking.suggest import Outcome, suggest
+
+from .cache import Answer, Item, LRUCache, TypingThrough, request_key
+from .config import Options, TriggerOptions
+from .documents import Document, DocumentStore
+from .grounding import Neighbour, NeighbourIndex
+from .model_host import ModelHost, ModelUnavailable
+from .telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+
+class Trigger(str, Enum):
+    """Why the client asked: the user typed (automatic) or explicitly asked (invoked)."""
+
+    AUTOMATIC = "automatic"
+    INVOKED = "invoked"
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counters the `entropyComplete/stats` request reports (tests and troubleshooting)."""
+
+    requests: int = 0
+    model_calls: int = 0  # generations that reached the model
+    cache_hits: int = 0
+    typing_through: int = 0
+    grounded: int = 0  # requests whose prompt carried snippets of other open files
+    stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
+    superseded: int = 0
+    stale: int = 0
+
+
+@dataclass(slots=True)
+class _Generation:
+    """An in-flight model call: setting ``event`` stops CTranslate2 at its next step."""
+
+    event: threading.Event
+    reason: str = ""  # why it was stopped: superseded, stale or cancelled
+
+    def stop(self, reason: str) -> None:
+        if not self.event.is_set():
+            self.reason = reason
+            self.event.set()
+
+
+def _language(doc: Document) -> str | None:
+    spec = language_for(doc.language_id, doc.path)
+    return spec.name if spec else None
+
+
+class Suggester:
+    """Answers completion requests for open documents."""
+
+    def __init__(self, docs: DocumentStore, models: ModelHost, telemetry: Telemetry) -> None:
+        self.docs = docs
+        self.models = models
+        self.telemetry = telemetry
+        self.options = Options()
+        self.rules = RuleSet.default()
+        self.confidence = ConfidenceModel()
+        self.cache = LRUCache(self.options.cache_size)
+        self.typing = TypingThrough()
+        self.neighbours = NeighbourIndex()
+        self.stats = Stats()
+        self._inflight: dict[str, _Generation] = {}
+
+    def configure(self, options: Options, rules: RuleSet, confidence: ConfidenceModel) -> None:
+        self.options, self.rules, self.confidence = options, rules, confidence
+        self.cache = LRUCache(options.cache_size)
+
+    def stop(self, uri: str, reason: str) -> None:
+        """Stops the document's in-flight generation, if any (its answer would be useless)."""
+        gen = self._inflight.get(uri)
+        if gen is not None:
+            gen.stop(reason)
+
+    def closed(self, uri: str) -> None:
+        self.stop(uri, "stale")
+        self.typing.forget(uri)
+
+    def context_snippets(self, doc: Document, offset: int) -> tuple[str, ...]:
+        """Neighbouring-tabs grounding: similar windows of other open files, same language."""
+        ctx = self.options.context
+        lang = _language(doc)
+        if not ctx.neighbouring_tabs or lang is None:
+            return ()
+        others = [
+            Neighbour(d.uri, d.version, os.path.basename(d.path or d.uri), d.text)
+            for d in self.docs
+            if d.uri != doc.uri and _language(d) == lang
+        ]
+        snippets = self.neighbours.snippets(
+            doc.text,
+            offset,
+            others,
+            window_lines=ctx.window_lines,
+            max_snippets=ctx.max_snippets,
+            min_similarity=ctx.min_similarity,
+            max_chars=ctx.max_chars,
+        )
+        return tuple(s.as_context() for s in snippets)
+
+    async def answer(
+        self, uri: str, position: types.Position, trigger: Trigger, *, typing_through: bool
+    ) -> Answer | None:
+        """The ranked suggestions at ``position``; None when there is no document or model.
+
+        Raises:
+            asyncio.CancelledError: cancelled by the client or superseded by a newer request.
+            JsonRpcContentModified: the document changed while the model was generating.
+        """
+        self.stats.requests += 1
+        doc = self.docs.get(uri)
+        if doc is None:
+            return None
+        offset = doc.offset_at(position)
+        self.stop(uri, "superseded")
+        if typing_through and (items := self.typing.answer(uri, doc.text, offset)):
+            self.stats.typing_through += 1
+            return Answer(uri, doc.version, offset, items, "typing")
+        opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
+        request = CompletionRequest(
+            doc.text,
+            offset,
+            doc.language_id,
+            doc.path,
+            opts.policy(),
+            self.context_snippets(doc, offset),
+        )
+        self.stats.grounded += bool(request.context_snippets)
+        rank = opts.rank_options(self.options.review.entropy_threshold)
+        key = request_key(request, (rank, self.confidence))
+        if (cached := self.cache.get(key)) is not None:
+            self.stats.cache_hits += 1
+            self.typing.remember(uri, doc.text, offset, cached.items)
+            return replace(cached, uri=uri, version=doc.version, source="cache")
+        answer = await self._generate(doc, request, rank, trigger, opts)
+        if answer is not None:
+            self.cache.put(key, answer)
+            self.typing.remember(uri, doc.text, offset, answer.items)
+        return answer
+
+    async def _generate(
+        self,
+        doc: Document,
+        request: CompletionRequest,
+        rank: RankOptions,
+        trigger: Trigger,
+        opts: TriggerOptions,
+    ) -> Answer | None:
+        gen = _Generation(threading.Event())
+        self._inflight[doc.uri] = gen
+        t0 = time.perf_counter()
+        try:
+            engine = await self.models.get(self.options.model)
+            outcome = await self.models.run(self._run_model, engine, request, rank, gen.event)
+        except ModelUnavailable:
+            return None
+        except asyncio.CancelledError:
+            gen.stop("cancelled")  # $/cancelRequest: free the model thread too
+            raise
+        except GenerationCancelled:
+            outcome = None
+        finally:
+            if self._inflight.get(doc.uri) is gen:
+                del self._inflight[doc.uri]
+        current = self.docs.get(doc.uri)
+        if gen.reason == "stale" or current is None or current.version != doc.version:
+            self.stats.stale += 1
+            raise JsonRpcContentModified(f"{doc.uri} changed while generating")
+        if gen.reason or outcome is None:
+            self.stats.superseded += 1
+            raise asyncio.CancelledError(f"superseded by a newer request for {doc.uri}")
+        total = time.perf_counter() - t0
+        request_id = uuid.uuid4().hex[:12]
+        items = tuple(
+            self._item(request_id, i, s, request.offset)
+            for i, s in enumerate(outcome.ranking.suggestions)
+        )
+        self.telemetry.shown(
+            request_id,
+            items,
+            trigger=trigger.value,
+            language=outcome.result.language,
+            timings=outcome.result.timings,
+            total=total,
+            n_samples=outcome.result.n_samples,
+        )
+        log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
+        return Answer(
+            doc.uri, doc.version, request.offset, items, "model", outcome.ranking.abstained
+        )
+
+    def _run_model(
+        self, engine: Engine, request: CompletionRequest, rank: RankOptions, cancel: threading.Event
+    ) -> Outcome:
+        """Runs on the model thread."""
+        if cancel.is_set():  # superseded while queued: never start
+            raise GenerationCancelled("cancelled before start")
+        self.stats.model_calls += 1
+        try:
+            return suggest(
+                engine,
+                request,
+                options=rank,
+                model=self.confidence,
+                rules=self.rules,
+                cancel=cancel,
+            )
+        except GenerationCancelled:
+            self.stats.stopped += 1
+            raise
+
+    @staticmethod
+    def _item(request_id: str, rank: int, s: Suggestion, offset: int) -> Item:
+        f = s.features
+        return Item(
+            id=f"{request_id}-{rank}",
+            text=s.text,
+            full_text=s.text,
+            start=offset,
+            replace=s.candidate.replace_suffix,
+            confidence=s.confidence,
+            mean_entropy=f.mean_entropy,
+            max_entropy=f.max_entropy,
+            mean_logprob=f.mean_logprob,
+            syntax_ok=f.syntax_ok,
+            agreement=f.agreement,
+            flags=s.flags,
+        )

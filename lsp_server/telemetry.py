@@ -1,0 +1,155 @@
+"""Local telemetry: one JSONL event per shown suggestion and per accept, in the user's state
+directory, bounded in size; no source text unless the user opts in."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import platformdirs
+
+from completion import GenerationTimings
+
+from .cache import Item
+
+log = logging.getLogger(__name__)
+APP = "entropy-complete"
+FILE_NAME = "telemetry.jsonl"
+
+
+def default_path() -> Path:
+    """``<user state dir>/entropy-complete/telemetry.jsonl`` (XDG_STATE_HOME on Linux)."""
+    return Path(platformdirs.user_state_dir(APP, appauthor=False)) / FILE_NAME
+
+
+def rotated(path: Path) -> Path:
+    return path.with_name(path.name + ".1")
+
+
+def latency_ms(timings: GenerationTimings, total: float) -> dict[str, float]:
+    """The request's time by stage, in ms; ``prefill`` is 0 where the engine does not split it."""
+    return {
+        "prompt": round(timings.prompt * 1000, 2),
+        "prefill": round(timings.first_token * 1000, 2),
+        "decode": round((timings.generate - timings.first_token) * 1000, 2),
+        "entropy": round(timings.entropy * 1000, 2),
+        "postprocess": round(timings.postprocess * 1000, 2),
+        "rank": round(timings.rank * 1000, 2),
+        "total": round(total * 1000, 2),
+    }
+
+
+def flag_records(item: Item) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": f.rule,
+            "cwe": f.cwe,
+            "entropy": round(f.entropy, 4),
+            "review_required": f.review_required,
+        }
+        for f in item.flags
+    ]
+
+
+class Telemetry:
+    """Appends events to a JSONL file; when it passes half the budget it becomes ``.1``.
+
+    The current file and its one predecessor together stay under ``max_bytes``. Write errors
+    turn telemetry off for the session (logged once) rather than disturb completion.
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        enabled: bool = True,
+        include_text: bool = False,
+        max_bytes: int = 5_000_000,
+    ) -> None:
+        self.path = path or default_path()
+        self.enabled = enabled
+        self.include_text = include_text
+        self.max_bytes = max_bytes
+        self._fh: IO[str] | None = None
+        self.model_id = ""
+
+    def configure(self, *, enabled: bool, include_text: bool, max_bytes: int) -> None:
+        self.enabled, self.include_text, self.max_bytes = enabled, include_text, max_bytes
+        if not enabled:
+            self.close()
+
+    def _open(self) -> IO[str]:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("a", encoding="utf-8")
+        return self._fh
+
+    def write(self, event: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        record = {"ts": round(time.time(), 3), "model": self.model_id, **event}
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        try:
+            fh = self._open()
+            if fh.tell() + len(line) > self.max_bytes // 2:
+                self.close()
+                os.replace(self.path, rotated(self.path))
+                fh = self._open()
+            fh.write(line)
+            fh.flush()
+        except OSError as exc:
+            log.warning("telemetry disabled: cannot write %s: %s", self.path, exc)
+            self.enabled = False
+            self.close()
+
+    def shown(
+        self,
+        request_id: str,
+        items: tuple[Item, ...],
+        *,
+        trigger: str,
+        language: str | None,
+        timings: GenerationTimings,
+        total: float,
+        n_samples: int,
+    ) -> None:
+        """One event per suggestion shown (an abstention is one event with no suggestion)."""
+        common = {
+            "request": request_id,
+            "trigger": trigger,
+            "language": language,
+            "samples": n_samples,
+            "latency_ms": latency_ms(timings, total),
+        }
+        if not items:
+            self.write({"event": "abstain", **common})
+        for rank, item in enumerate(items):
+            event = {
+                "event": "shown",
+                **common,
+                "id": item.id,
+                "rank": rank,
+                "confidence": round(item.confidence, 4),
+                "mean_entropy": round(item.mean_entropy, 4),
+                "max_entropy": round(item.max_entropy, 4),
+                "mean_logprob": round(item.mean_logprob, 4),
+                "syntax_ok": item.syntax_ok,
+                "agreement": round(item.agreement, 4),
+                "chars": len(item.full_text),
+                "flags": flag_records(item),
+                "review_required": item.review_required,
+            }
+            if self.include_text:
+                event["text"] = item.full_text
+            self.write(event)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            finally:
+                self._fh = None

@@ -1,0 +1,151 @@
+"""Capabilities, inline and popup completions, grounding, typing-through and telemetry, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from e2e_helpers import (
+    AUTOMATIC,
+    DATA,
+    INVOKED,
+    end_of,
+    initialize,
+    inline_params,
+    open_doc,
+    stats,
+    type_text,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+ACCEPT = "entropyComplete.accept"
+SHAPES = (DATA / "shapes.py").read_text()
+
+
+async def test_capabilities_and_model_progress(client: LanguageClient) -> None:
+    result = await initialize(client)
+    caps = result.capabilities
+    assert caps.inline_completion_provider is not None
+    assert caps.completion_provider is not None
+    assert caps.code_action_provider
+    assert caps.execute_command_provider is not None
+    assert {ACCEPT, "entropyComplete.markReviewed"} <= set(caps.execute_command_provider.commands)
+    assert result.server_info is not None and result.server_info.name == "entropy-complete"
+    # The model loaded after `initialized`, reported as $/progress begin ... end.
+    reports = [
+        r for token, rs in client.progress_reports.items() for r in rs if "load-model" in str(token)
+    ]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    assert "model ready" in (reports[-1].message or "")
+    assert client.messages == []  # nothing to complain about
+
+
+async def test_inline_and_popup_completions(client: LanguageClient) -> None:
+    await initialize(client)
+    open_doc(client, "neighbour.py")  # same language: grounding material
+    uri = open_doc(client, "shapes.py")
+    pos = end_of(SHAPES.rstrip("\n"))
+
+    inline = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
+    assert inline is not None
+    items = inline.items if isinstance(inline, types.InlineCompletionList) else inline
+    assert 1 <= len(items) <= 5  # invoked: up to five alternatives
+    for item in items:
+        assert isinstance(item.insert_text, str) and item.insert_text
+        assert item.range is not None and item.range.start == pos
+        assert item.command is not None and item.command.command == ACCEPT
+        arg = item.command.arguments[0]
+        assert arg["uri"] == uri and arg["text"] == item.insert_text
+        assert arg["position"] == {"line": pos.line, "character": pos.character}
+        assert 0.0 <= arg["confidence"] <= 1.0
+
+    popup = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=pos,
+            context=types.CompletionContext(trigger_kind=types.CompletionTriggerKind.Invoked),
+        )
+    )
+    assert isinstance(popup, types.CompletionList) and popup.items
+    for rank, item in enumerate(popup.items):
+        assert isinstance(item.text_edit, types.TextEdit)
+        assert item.text_edit.range.start == pos and item.text_edit.new_text
+        assert item.detail is not None and item.detail.startswith("entropy-complete")
+        assert isinstance(item.documentation, types.MarkupContent)
+        assert "confidence" in item.documentation.value
+        assert item.sort_text == f"{rank:02d}"
+        assert item.command is not None and item.command.command == ACCEPT
+    s = await stats(client)
+    # The same request twice: the popup reused the inline answer's ranking from the LRU cache.
+    assert s["modelCalls"] == 1 and s["cacheHits"] == 1
+    assert s["grounded"] >= 1  # neighbour.py was similar enough to go into the prompt
+
+
+async def test_typing_through_answers_without_the_model(client: LanguageClient) -> None:
+    await initialize(client, {"automatic": {"abstainBelow": 0}})
+    uri = open_doc(client, "shapes.py")
+    pos = end_of(SHAPES.rstrip("\n"))
+    first = await client.text_document_inline_completion_async(inline_params(uri, pos, AUTOMATIC))
+    assert first is not None and first.items
+    shown = [i.insert_text for i in first.items if isinstance(i.insert_text, str)]
+    target = max((t for t in shown if "\n" not in t[:2]), key=len)
+    assert len(target) >= 3
+    calls = (await stats(client))["modelCalls"]
+
+    # The user types the first two characters of the suggestion on screen.
+    type_text(client, uri, 2, pos, target[:2])
+    moved = types.Position(pos.line, pos.character + 2)
+    again = await client.text_document_inline_completion_async(inline_params(uri, moved, AUTOMATIC))
+    assert again is not None
+    rest = [i.insert_text for i in again.items]
+    assert target[2:] in rest
+    for item in again.items:
+        assert item.range is not None and item.range.start == moved
+        # The accept command still describes the whole suggestion where it began.
+        arg = item.command.arguments[0]
+        assert arg["position"] == {"line": pos.line, "character": pos.character}
+        assert arg["text"].endswith(item.insert_text) and arg["text"].startswith(target[:2])
+    s = await stats(client)
+    assert s["modelCalls"] == calls, "typing-through must not call the model"
+    assert s["typingThrough"] == 1
+
+    # Typing something else falls back to the model.
+    type_text(client, uri, 3, moved, "\u00e9")
+    after = types.Position(moved.line, moved.character + 1)
+    await client.text_document_inline_completion_async(inline_params(uri, after, AUTOMATIC))
+    assert (await stats(client))["modelCalls"] == calls + 1
+
+
+async def test_telemetry_and_report(client: LanguageClient) -> None:
+    await initialize(client, {"automatic": {"abstainBelow": 0}})
+    uri = open_doc(client, "shapes.py")
+    pos = end_of(SHAPES.rstrip("\n"))
+    result = await client.text_document_inline_completion_async(inline_params(uri, pos, AUTOMATIC))
+    assert result is not None and result.items
+    command = result.items[0].command
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+    )
+    log = client.state_dir / "entropy-complete" / "telemetry.jsonl"  # type: ignore[attr-defined]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    shown = [e for e in events if e["event"] == "shown"]
+    assert len(shown) == len(result.items)
+    for e in shown:
+        assert set(e["latency_ms"]) >= {"prompt", "prefill", "decode", "rank", "total"}
+        assert e["model"] and 0 <= e["confidence"] <= 1 and "mean_entropy" in e
+        assert "text" not in e  # no source text unless opted in
+    assert [e["id"] for e in events if e["event"] == "accept"] == [shown[0]["id"]]
+
+    out = subprocess.run(
+        [sys.executable, "-m", "lsp_server", "report", "--file", str(log), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    assert report["shown"] == len(shown) and report["accepted"] == 1
+    assert sum(b["accepted"] for b in report["by_confidence"]) == 1
+    assert report["latency_ms"]["total"]["p50"] > 0
