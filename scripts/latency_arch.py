@@ -125,6 +125,8 @@ def run(args: argparse.Namespace) -> dict:
         convert(hf, ct2, quantization="int8", force=True, threads=args.threads)
         shutil.rmtree(hf)
     setup = time.perf_counter() - t
+    if args.prepare_only:
+        return {"model_dir": str(ct2), "setup_s": round(setup, 1)}
     gen = ctranslate2.Generator(
         str(ct2), device=args.device, compute_type="auto", intra_threads=args.threads
     )
@@ -199,9 +201,19 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: CTranslate2 default)")
     p.add_argument("--workdir", help="where to build the model (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the converted model in --workdir")
+    p.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="build and convert the model into --workdir, then stop (time it later)",
+    )
     p.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = p.parse_args()
+    if args.prepare_only and not args.workdir:
+        p.error("--prepare-only needs --workdir")
     result = run(args)
+    if args.prepare_only:
+        print(json.dumps(result))
+        return 0
     print(markdown(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,15 @@ def test_convert_api_rejects_before_importing_torch(tmp_path) -> None:
     shutil.rmtree(tmp_path)
     with pytest.raises(ConversionError, match="is not a directory"):
         convert(tmp_path, tmp_path.parent / "out")
+
+
+def test_convert_without_the_extra_says_what_to_install(tmp_path, monkeypatch) -> None:
+    hf = tmp_path / "hf"
+    hf.mkdir()
+    (hf / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"]}))
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails, as when absent
+    with pytest.raises(
+        ConversionError, match=r"\(torch is missing\): pip install 'entropy-complete\[convert\]'"
+    ):
+        convert(hf, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
