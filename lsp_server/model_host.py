@@ -80,8 +80,11 @@ class ModelHost:
                 self.engine = f.result()
             else:
                 self.engine = None
-                self.error = str(exc) if isinstance(exc, CompletionError) else repr(exc)
-                log.error("model failed to load: %s", self.error, exc_info=exc)
+                expected = isinstance(exc, CompletionError)  # one-line reason, no traceback
+                self.error = str(exc) if expected else repr(exc)
+                log.error(
+                    "model failed to load: %s", self.error, exc_info=None if expected else exc
+                )
 
         fut.add_done_callback(done)
         return fut
