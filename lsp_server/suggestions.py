@@ -49,6 +49,7 @@ class Stats:
     stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
     superseded: int = 0
     stale: int = 0
+    accepts: int = 0  # entropyComplete.accept commands received
 
 
 @dataclass(slots=True)

@@ -95,6 +95,7 @@ def register(server: EntropyServer) -> None:
     def accept(ls: EntropyServer, *args: Any) -> int:
         """Logs the accept; review-required flags become Warning diagnostics. Returns how many."""
         accepted = parse_accepted(args)
+        ls.suggester.stats.accepts += 1
         event: dict[str, Any] = {
             "event": "accept",
             "id": accepted.id,

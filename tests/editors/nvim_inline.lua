@@ -1,0 +1,119 @@
+-- Headless Neovim driven through editors/nvim as shipped: wait for ghost text from
+-- entropy-complete, accept it with the plugin's <Tab> keymap, write what happened to $EC_RESULT.
+local result_file = assert(os.getenv('EC_RESULT'))
+vim.opt.rtp:prepend(assert(os.getenv('EC_NVIM_DIR'))) -- lsp/entropy_complete.lua + plugin/
+
+-- User-level settings on top of the shipped config: one CPU thread, and always show something
+-- (the test checks the plumbing, not the interim model's confidence).
+vim.lsp.config('entropy_complete', {
+  init_options = { model = { threads = 1 }, automatic = { abstainBelow = 0 } },
+})
+vim.lsp.enable('entropy_complete')
+
+local result = { steps = {} }
+local function finish(ok, why)
+  result.ok, result.why = ok, why
+  local fh = assert(io.open(result_file, 'w'))
+  fh:write(vim.json.encode(result))
+  fh:close()
+  vim.cmd(ok and 'qa!' or 'cquit 1')
+end
+
+local function step(name)
+  table.insert(result.steps, name)
+end
+
+local function ghost_text()
+  local ns = vim.api.nvim_get_namespaces()['nvim.lsp.inline_completion']
+  if not ns then
+    return nil
+  end
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, { details = true })) do
+    local virt = mark[4].virt_text
+    if virt and virt[1] and virt[1][1] ~= '' then
+      return virt[1][1]
+    end
+  end
+end
+
+local function shutdown(client)
+  vim.cmd('stopinsert')
+  vim.lsp.inline_completion.enable(false)
+  local id = client.id
+  client:stop()
+  -- is_stopped() is true at once; quitting before the server exits breaks its pipe.
+  vim.wait(5000, function()
+    return vim.lsp.get_client_by_id(id) == nil
+  end, 20)
+end
+
+-- Polls without blocking the main loop: typed keys (feedkeys) only run between callbacks.
+local function poll(cond, timeout_ms, on_ok, on_fail)
+  local deadline = vim.uv.now() + timeout_ms
+  local function tick()
+    if cond() then
+      return on_ok()
+    end
+    if vim.uv.now() > deadline then
+      return on_fail()
+    end
+    vim.defer_fn(tick, 20)
+  end
+  tick()
+end
+
+local function stats(client)
+  local res = client:request_sync('entropyComplete/stats', {}, 2000, 0)
+  return res and res.result or {}
+end
+
+vim.api.nvim_create_autocmd('VimEnter', {
+  callback = function()
+    local client
+    local attached = vim.wait(30000, function()
+      client = vim.lsp.get_clients({ name = 'entropy_complete', bufnr = 0 })[1]
+      return client ~= nil and client.initialized
+    end, 20)
+    if not attached then
+      return finish(false, 'entropy_complete never attached')
+    end
+    step('attached')
+    result.inline_enabled = vim.lsp.inline_completion.is_enabled({ bufnr = 0 })
+    if not vim.wait(60000, function() return stats(client).modelLoaded end, 50) then
+      return finish(false, 'the model did not load')
+    end
+    step('model loaded')
+    vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(0), 0 })
+    result.before = vim.api.nvim_get_current_line()
+    vim.api.nvim_feedkeys('A', 'n', false) -- InsertEnter: an automatic inline request
+    poll(function()
+      result.ghost = ghost_text()
+      return result.ghost ~= nil
+    end, 30000, function()
+      step('ghost text')
+      vim.api.nvim_feedkeys(vim.keycode('<Tab>'), 'm', false) -- the plugin's accept keymap
+      poll(function()
+        return vim.api.nvim_get_current_line() ~= result.before
+      end, 10000, function()
+        result.after = vim.api.nvim_get_current_line()
+        step('accepted')
+        -- The accept command reaches the server after the edit.
+        poll(function()
+          return (stats(client).accepts or 0) > 0
+        end, 10000, function()
+          shutdown(client)
+          finish(true, 'accepted')
+        end, function()
+          shutdown(client)
+          finish(false, 'the accept command never reached the server')
+        end)
+      end, function()
+        shutdown(client)
+        finish(false, 'the buffer did not change')
+      end)
+    end, function()
+      shutdown(client)
+      finish(false, 'no ghost text appeared')
+    end)
+  end,
+})
