@@ -238,6 +238,7 @@ def _problems(exc: BaseException) -> list[str]:
         return cattrs.v.format_exception(e, kind)
 
     for line in cattrs.transform_error(exc, path="settings", format_exception=describe):
-        line = line.replace("extra fields found", "unknown option(s)")
-        out.append(line.replace("invalid value for type, expected", "expected"))
+        what, _, where = line.rpartition(" @ ")
+        where = ".".join(camel(part) for part in where.split("."))  # the names users write
+        out.append(f"{what.replace('extra fields found', 'unknown option(s)')} @ {where}")
     return out

@@ -84,6 +84,33 @@ async def test_inline_and_popup_completions(client: LanguageClient) -> None:
     assert s["grounded"] >= 1  # neighbour.py was similar enough to go into the prompt
 
 
+async def test_positions_in_the_negotiated_encoding(client: LanguageClient) -> None:
+    result = await initialize(client)
+    # Neovim offers UTF-8 first; the recorded VS Code offers nothing, so UTF-16.
+    expected = "utf-8" if client.spec == "neovim" else "utf-16"  # type: ignore[attr-defined]
+    assert (result.capabilities.position_encoding or "utf-16") == expected
+    line = "    label = 'h\u00e9\U0001f600' + "
+    text = SHAPES.rstrip("\n") + "\n\n" + line
+    uri = open_doc(client, "shapes.py", text)
+    pos = types.Position(text.count("\n"), len(line.encode(encoding(client))) // unit(client))
+    inline = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
+    assert inline is not None and inline.items
+    for item in inline.items:
+        assert item.range is not None and item.range.start == pos
+        assert item.command.arguments[0]["position"] == {
+            "line": pos.line,
+            "character": pos.character,
+        }
+
+
+def encoding(client: LanguageClient) -> str:
+    return "utf-8" if client.spec == "neovim" else "utf-16-le"  # type: ignore[attr-defined]
+
+
+def unit(client: LanguageClient) -> int:
+    return 1 if encoding(client) == "utf-8" else 2
+
+
 async def test_typing_through_answers_without_the_model(client: LanguageClient) -> None:
     await initialize(client, {"automatic": {"abstainBelow": 0}})
     uri = open_doc(client, "shapes.py")
@@ -114,7 +141,9 @@ async def test_typing_through_answers_without_the_model(client: LanguageClient) 
 
     # Typing something else falls back to the model.
     type_text(client, uri, 3, moved, "\u00e9")
-    after = types.Position(moved.line, moved.character + 1)
+    after = types.Position(
+        moved.line, moved.character + len("\u00e9".encode(encoding(client))) // unit(client)
+    )
     await client.text_document_inline_completion_async(inline_params(uri, after, AUTOMATIC))
     assert (await stats(client))["modelCalls"] == calls + 1
 
