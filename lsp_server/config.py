@@ -166,11 +166,15 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
 
     def structure_factory(cls: type) -> Any:
-        renames = {f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)}
+        renames: dict[str, Any] = {
+            f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)
+        }
         return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **renames)
 
     def unstructure_factory(cls: type) -> Any:
-        renames = {f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)}
+        renames: dict[str, Any] = {
+            f.name: override(rename=camel(f.name)) for f in dataclasses.fields(cls)
+        }
         return make_dict_unstructure_fn(cls, conv, **renames)
 
     conv.register_structure_hook(bool, _strict(bool, "true or false"))

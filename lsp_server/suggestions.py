@@ -96,6 +96,11 @@ class Suggester:
         if gen is not None:
             gen.stop(reason)
 
+    def stop_all(self) -> None:
+        """Stops every in-flight generation (shutdown: exit must not wait for the model)."""
+        for gen in list(self._inflight.values()):
+            gen.stop("cancelled")
+
     def closed(self, uri: str) -> None:
         self.stop(uri, "stale")
         self.typing.forget(uri)

@@ -119,7 +119,8 @@ def register(server: EntropyServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: EntropyServer, params: None) -> None:
-        """Stops the model thread and closes the telemetry file."""
+        """Stops generations and the model thread, and closes the telemetry file."""
+        ls.suggester.stop_all()
         ls.models.shutdown()
         ls.telemetry.close()
 
