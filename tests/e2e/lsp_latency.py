@@ -96,7 +96,9 @@ async def main(args: argparse.Namespace) -> None:
     stats = await client.protocol.send_request_async("entropyComplete/stats", {})
     await client.shutdown_session()
     await client.stop()
-    print(f"model {stats.modelId}, {stats.modelCalls} model calls, {stats.typingThrough} typing-through hits")
+    print(
+        f"model {stats.modelId}, {stats.modelCalls} model calls, {stats.typingThrough} typing-through hits"
+    )
     for name, values in times.items():
         if values:
             ms = [v * 1000 for v in values]
