@@ -58,10 +58,13 @@ class EntropyServer(LanguageServer):
 
 
 class _QuietExpected(logging.Filter):
-    """pygls logs a traceback for every error response; a stale result is routine, not a bug."""
+    """Drops tracebacks of routine events: pygls logs one for every error response (a stale
+    result is not a bug), and over TCP its `exit` handler leaves SystemExit(0) to asyncio."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, SystemExit):
+            return exc.code not in (0, None)
         return not isinstance(exc, JsonRpcContentModified)
 
 
@@ -72,5 +75,6 @@ def build_server(telemetry: Telemetry | None = None) -> EntropyServer:
     server = EntropyServer(telemetry)
     for feature in (lifecycle, text_sync, inline_completion, completion, commands, review):
         feature.register(server)
-    logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietExpected())
+    for name in ("pygls.protocol.json_rpc", "asyncio"):
+        logging.getLogger(name).addFilter(_QuietExpected())
     return server
