@@ -179,3 +179,19 @@ async def test_telemetry_and_report(client: LanguageClient) -> None:
     assert report["shown"] == len(shown) and report["accepted"] == 1
     assert sum(b["accepted"] for b in report["by_confidence"]) == 1
     assert report["latency_ms"]["total"]["p50"] > 0
+
+
+async def test_trigger_policy_automatic_abstains_invoked_shows(client: LanguageClient) -> None:
+    # No suggestion is ever confident enough for automatic triggers here; asking still works.
+    await initialize(client, {"automatic": {"abstainBelow": 1.0}, "invoked": {"show": 2}})
+    uri = open_doc(client, "shapes.py")
+    pos = end_of(SHAPES.rstrip("\n"))
+    quiet = await client.text_document_inline_completion_async(inline_params(uri, pos, AUTOMATIC))
+    assert quiet is not None and len(quiet.items) == 0
+    asked = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
+    assert asked is not None and 1 <= len(asked.items) <= 2
+    log = client.state_dir / "entropy-complete" / "telemetry.jsonl"  # type: ignore[attr-defined]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["trigger"] for e in events if e["event"] == "abstain"] == ["automatic"]
+    invoked = [e for e in events if e["event"] == "shown"]
+    assert {e["trigger"] for e in invoked} == {"invoked"} and {e["samples"] for e in invoked} == {6}
