@@ -21,7 +21,7 @@ from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
 from ranking.suggest import Outcome, suggest
 
 from .cache import Answer, Item, LRUCache, TypingThrough, request_key
-from .config import Options, TriggerOptions
+from .config import Options
 from .documents import Document, DocumentStore
 from .grounding import Neighbour, NeighbourIndex
 from .model_host import ModelHost, ModelUnavailable
@@ -161,7 +161,7 @@ class Suggester:
             self.stats.cache_hits += 1
             self.typing.remember(uri, doc.text, offset, cached.items)
             return replace(cached, uri=uri, version=doc.version, source="cache")
-        answer = await self._generate(doc, request, rank, trigger, opts)
+        answer = await self._generate(doc, request, rank, trigger)
         if answer is not None:
             self.cache.put(key, answer)
             self.typing.remember(uri, doc.text, offset, answer.items)
@@ -173,7 +173,6 @@ class Suggester:
         request: CompletionRequest,
         rank: RankOptions,
         trigger: Trigger,
-        opts: TriggerOptions,
     ) -> Answer | None:
         gen = _Generation(threading.Event())
         self._inflight[doc.uri] = gen
@@ -196,8 +195,8 @@ class Suggester:
             self.stats.stale += 1
             raise JsonRpcContentModified(f"{doc.uri} changed while generating")
         if gen.reason or outcome is None:
-            self.stats.superseded += 1
-            raise asyncio.CancelledError(f"superseded by a newer request for {doc.uri}")
+            self.stats.superseded += gen.reason == "superseded"
+            raise asyncio.CancelledError(f"{doc.uri}: generation {gen.reason or 'stopped'}")
         total = time.perf_counter() - t0
         request_id = uuid.uuid4().hex[:12]
         items = tuple(

@@ -4,6 +4,7 @@ workspace/didChangeConfiguration), model loading with $/progress, and entropyCom
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from typing import Any
 
@@ -27,13 +28,13 @@ def apply_settings(ls: EntropyServer, raw: Any, where: str) -> Options:
     rules = RuleSet.default()
     if options.review.extra_rules:
         try:
-            rules = rules.extended(options.review.extra_rules)
+            rules = rules.extended(os.path.expanduser(options.review.extra_rules))
         except RuleError as exc:
             notes.append(f"extra rules not loaded, using the shipped rules: {exc}")
     confidence = ConfidenceModel()
     if options.model.confidence_model:
         try:
-            confidence = ConfidenceModel.load(options.model.confidence_model)
+            confidence = ConfidenceModel.load(os.path.expanduser(options.model.confidence_model))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             notes.append(f"confidence model not loaded, using the default priors: {exc}")
     if notes:

@@ -82,3 +82,16 @@ async def test_pushed_settings_apply(client: LanguageClient) -> None:
 async def _until_message(client: LanguageClient) -> None:
     while not client.messages:
         await asyncio.sleep(0.02)
+
+
+async def test_unreadable_rules_and_confidence_files_fall_back(client: LanguageClient) -> None:
+    options = {
+        "review": {"extraRules": str(DATA / "missing-rules.json")},
+        "model": {"confidenceModel": str(DATA / "missing-confidence.json")},
+    }
+    await initialize(client, options, wait_model=False)
+    (message,) = client.messages
+    assert message.type == types.MessageType.Warning
+    assert "extra rules not loaded, using the shipped rules" in message.message
+    assert "missing-rules.json" in message.message
+    assert "confidence model not loaded, using the default priors" in message.message
