@@ -206,7 +206,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def section_of(settings: Any) -> dict[str, Any] | None:
     """Our section of what a client sent: ``{"entropyComplete": {...}}`` or the options alone."""
-    if settings is None:
+    if settings is None or settings == []:  # Lua's empty table arrives as []
         return None
     if not isinstance(settings, dict):
         return {"": settings}  # not an object: parse() reports it

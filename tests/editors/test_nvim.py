@@ -61,6 +61,7 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "result.json").read_text())
     assert proc.returncode == 0 and result["ok"], (result, proc.stderr[-2000:])
     assert result["inline_enabled"], "the plugin did not enable inline completion on LspAttach"
+    assert result["messages"] == [], result["messages"]  # no complaint about the shipped config
     ghost, before, after = result["ghost"], result["before"], result["after"]
     assert ghost.strip(), "empty ghost text"
     assert after == before + ghost, (before, ghost, after)

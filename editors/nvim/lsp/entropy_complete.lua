@@ -19,5 +19,4 @@ return {
     'cpp',
   },
   root_markers = { '.git', 'pyproject.toml', 'package.json', 'go.mod', 'Cargo.toml' },
-  init_options = {},
 }
