@@ -15,6 +15,8 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
 
+from lsp_server.report import read_events
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FILES = [ROOT / "completion" / "prompt.py", ROOT / "ranking" / "risk.py"]
 
@@ -33,6 +35,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
+    started = time.time()
     env = {**os.environ, "XDG_STATE_HOME": str(Path(args.state).resolve())}
     cmd = [sys.executable, "-m", "lsp_server", "serve"]
     client = await ClientServerConfig(server_command=cmd, server_env=env).start()
@@ -99,13 +102,21 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"model {stats.modelId}, {stats.modelCalls} model calls, {stats.typingThrough} typing-through hits"
     )
+    # The server's own view of the same model calls (telemetry), to see what LSP adds.
+    inside: dict[str, dict[str, float]] = {}
+    for event in read_events(Path(args.state).resolve() / "entropy-complete" / "telemetry.jsonl"):
+        if event["event"] in ("shown", "abstain") and event["ts"] >= started:
+            inside.setdefault(event["trigger"], {})[event["request"]] = event["latency_ms"]["total"]
     for name, values in times.items():
         if values:
             ms = [v * 1000 for v in values]
-            print(
+            line = (
                 f"{name:<10} n={len(ms):>3}  p50 {pct(ms, 50):7.1f} ms  p95 {pct(ms, 95):7.1f} ms"
-                f"  mean {statistics.fmean(ms):7.1f} ms"
             )
+            line += f"  mean {statistics.fmean(ms):7.1f} ms"
+            if server := list(inside.get(name, {}).values()):
+                line += f"   (in the server: p50 {pct(server, 50):.1f}, p95 {pct(server, 95):.1f})"
+            print(line)
 
 
 if __name__ == "__main__":
