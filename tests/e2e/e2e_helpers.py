@@ -15,6 +15,8 @@ from pytest_lsp import LanguageClient, client_capabilities
 DATA = Path(__file__).resolve().parent.parent / "data" / "lsp"
 SERVER = [sys.executable, "-m", "lsp_server", "serve"]
 CLIENTS = ["neovim", "visual_studio_code"]
+# The document most tests complete in: shapes.py, cursor after its last `return `.
+SHAPES = (DATA / "shapes.py").read_text().rstrip("\n") + " "
 # One CTranslate2 thread: the machine has few cores and the tests run beside other work.
 BASE_OPTIONS: dict[str, Any] = {"model": {"threads": 1}}
 

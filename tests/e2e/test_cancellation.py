@@ -9,8 +9,8 @@ import uuid
 import pytest
 from e2e_helpers import (
     AUTOMATIC,
-    DATA,
     INVOKED,
+    SHAPES,
     end_of,
     initialize,
     inline_params,
@@ -23,7 +23,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
-SHAPES = (DATA / "shapes.py").read_text()
 # Invoked requests made slow on purpose (32 hot samples of up to 448 tokens: seconds of work
 # on this model), so a cancel always lands while CTranslate2 is still decoding.
 SLOW = {
@@ -34,13 +33,13 @@ SLOW = {
 
 async def start_slow_request(client: LanguageClient) -> tuple[str, str, asyncio.Future]:
     await initialize(client, SLOW)
-    uri = open_doc(client, "shapes.py")
+    uri = open_doc(client, "shapes.py", SHAPES)
     msg_id = f"slow-{uuid.uuid4().hex[:8]}"
     before = (await stats(client))["modelCalls"]
     pending = asyncio.ensure_future(
         client.protocol.send_request_async(
             types.TEXT_DOCUMENT_INLINE_COMPLETION,
-            inline_params(uri, end_of(SHAPES.rstrip("\n")), INVOKED),
+            inline_params(uri, end_of(SHAPES), INVOKED),
             msg_id=msg_id,
         )
     )
@@ -60,7 +59,7 @@ async def test_cancel_request_stops_generation(client: LanguageClient) -> None:
 async def test_newer_request_supersedes_older(client: LanguageClient) -> None:
     uri, _, older = await start_slow_request(client)
     newer = await client.text_document_inline_completion_async(
-        inline_params(uri, end_of(SHAPES.rstrip("\n")), AUTOMATIC)
+        inline_params(uri, end_of(SHAPES), AUTOMATIC)
     )
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(older, 10)

@@ -8,8 +8,8 @@ import sys
 
 from e2e_helpers import (
     AUTOMATIC,
-    DATA,
     INVOKED,
+    SHAPES,
     end_of,
     initialize,
     inline_params,
@@ -21,7 +21,6 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 ACCEPT = "entropyComplete.accept"
-SHAPES = (DATA / "shapes.py").read_text()
 
 
 async def test_capabilities_and_model_progress(client: LanguageClient) -> None:
@@ -46,8 +45,8 @@ async def test_capabilities_and_model_progress(client: LanguageClient) -> None:
 async def test_inline_and_popup_completions(client: LanguageClient) -> None:
     await initialize(client)
     open_doc(client, "neighbour.py")  # same language: grounding material
-    uri = open_doc(client, "shapes.py")
-    pos = end_of(SHAPES.rstrip("\n"))
+    uri = open_doc(client, "shapes.py", SHAPES)
+    pos = end_of(SHAPES)
 
     inline = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
     assert inline is not None
@@ -90,7 +89,7 @@ async def test_positions_in_the_negotiated_encoding(client: LanguageClient) -> N
     expected = "utf-8" if client.spec == "neovim" else "utf-16"  # type: ignore[attr-defined]
     assert (result.capabilities.position_encoding or "utf-16") == expected
     line = "    label = 'h\u00e9\U0001f600' + "
-    text = SHAPES.rstrip("\n") + "\n\n" + line
+    text = SHAPES.rstrip() + "\n\n" + line
     uri = open_doc(client, "shapes.py", text)
     pos = types.Position(text.count("\n"), len(line.encode(encoding(client))) // unit(client))
     inline = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
@@ -113,8 +112,8 @@ def unit(client: LanguageClient) -> int:
 
 async def test_typing_through_answers_without_the_model(client: LanguageClient) -> None:
     await initialize(client, {"automatic": {"abstainBelow": 0}})
-    uri = open_doc(client, "shapes.py")
-    pos = end_of(SHAPES.rstrip("\n"))
+    uri = open_doc(client, "shapes.py", SHAPES)
+    pos = end_of(SHAPES)
     first = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
     assert first is not None and first.items
     shown = [i.insert_text for i in first.items if isinstance(i.insert_text, str)]
@@ -151,8 +150,8 @@ async def test_typing_through_answers_without_the_model(client: LanguageClient) 
 
 async def test_telemetry_and_report(client: LanguageClient) -> None:
     await initialize(client)
-    uri = open_doc(client, "shapes.py")
-    pos = end_of(SHAPES.rstrip("\n"))
+    uri = open_doc(client, "shapes.py", SHAPES)
+    pos = end_of(SHAPES)
     result = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
     assert result is not None and result.items
     command = result.items[0].command
@@ -184,8 +183,8 @@ async def test_telemetry_and_report(client: LanguageClient) -> None:
 async def test_trigger_policy_automatic_abstains_invoked_shows(client: LanguageClient) -> None:
     # No suggestion is ever confident enough for automatic triggers here; asking still works.
     await initialize(client, {"automatic": {"abstainBelow": 1.0}, "invoked": {"show": 2}})
-    uri = open_doc(client, "shapes.py")
-    pos = end_of(SHAPES.rstrip("\n"))
+    uri = open_doc(client, "shapes.py", SHAPES)
+    pos = end_of(SHAPES)
     quiet = await client.text_document_inline_completion_async(inline_params(uri, pos, AUTOMATIC))
     assert quiet is not None and len(quiet.items) == 0
     asked = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import asyncio
 
-from e2e_helpers import DATA, INVOKED, end_of, initialize, inline_params, open_doc, stats, wait_for
+from e2e_helpers import (
+    DATA,
+    INVOKED,
+    SHAPES,
+    end_of,
+    initialize,
+    inline_params,
+    open_doc,
+    stats,
+    wait_for,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lsp_server.config import Options, to_wire
-
-SHAPES = (DATA / "shapes.py").read_text()
 
 
 async def test_bad_options_fall_back_with_one_message(client: LanguageClient) -> None:
@@ -30,9 +38,9 @@ async def test_bad_options_fall_back_with_one_message(client: LanguageClient) ->
     s = await stats(client)
     assert s["options"] == to_wire(Options())  # every option at its default
     # ... and the server works with them.
-    uri = open_doc(client, "shapes.py")
+    uri = open_doc(client, "shapes.py", SHAPES)
     result = await client.text_document_inline_completion_async(
-        inline_params(uri, end_of(SHAPES.rstrip("\n")), INVOKED)
+        inline_params(uri, end_of(SHAPES), INVOKED)
     )
     assert result is not None and result.items
 
@@ -43,9 +51,9 @@ async def test_model_that_fails_to_load_keeps_the_server_up(client: LanguageClie
     (message,) = client.messages
     assert message.type == types.MessageType.Error
     assert "cannot load the model" in message.message and "no-such-model" in message.message
-    uri = open_doc(client, "shapes.py")
+    uri = open_doc(client, "shapes.py", SHAPES)
     result = await client.text_document_inline_completion_async(
-        inline_params(uri, end_of(SHAPES.rstrip("\n")), INVOKED)
+        inline_params(uri, end_of(SHAPES), INVOKED)
     )
     assert result is None  # no model: no suggestions, no error
     s = await stats(client)
@@ -57,7 +65,7 @@ async def test_model_that_fails_to_load_keeps_the_server_up(client: LanguageClie
     )
     await wait_for(client, lambda s: s["modelLoaded"], what="the shipped model to load")
     result = await client.text_document_inline_completion_async(
-        inline_params(uri, end_of(SHAPES.rstrip("\n")), INVOKED)
+        inline_params(uri, end_of(SHAPES), INVOKED)
     )
     assert result is not None and result.items
     assert len(client.messages) == 1
@@ -71,9 +79,9 @@ async def test_pushed_settings_apply(client: LanguageClient) -> None:
         )
     )
     await wait_for(client, lambda s: s["options"]["invoked"]["show"] == 2, what="settings")
-    uri = open_doc(client, "shapes.py")
+    uri = open_doc(client, "shapes.py", SHAPES)
     result = await client.text_document_inline_completion_async(
-        inline_params(uri, end_of(SHAPES.rstrip("\n")), INVOKED)
+        inline_params(uri, end_of(SHAPES), INVOKED)
     )
     assert result is not None and 1 <= len(result.items) <= 2
     assert client.messages == []

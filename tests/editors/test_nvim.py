@@ -48,7 +48,8 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     work.mkdir()
     (work / ".git").mkdir()  # a root marker, as in a real checkout
     sample = work / "shapes.py"
-    sample.write_text(SAMPLE.read_text())
+    text = SAMPLE.read_text().rstrip("\n") + " \n"  # the cursor will go after `return `
+    sample.write_text(text)
 
     proc = subprocess.run(
         [NVIM, "--headless", "-n", "-i", "NONE", "-u", str(SCRIPT), str(sample)],
@@ -65,7 +66,7 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     ghost, before, after = result["ghost"], result["before"], result["after"]
     assert ghost.strip(), "empty ghost text"
     assert after == before + ghost, (before, ghost, after)
-    assert sample.read_text() == SAMPLE.read_text()  # nothing was saved; the buffer held it
+    assert sample.read_text() == text  # nothing was saved; the buffer held it
 
     # The accept command reached our server: its telemetry logged the shown item and the accept.
     log = tmp_path / "state" / "entropy-complete" / "telemetry.jsonl"

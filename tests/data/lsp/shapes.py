@@ -8,7 +8,7 @@ class Circle:
         self.radius = radius
 
     def area(self):
-        return math.pi * self.radius ** 2
+        return math.pi * self.radius**2
 
 
 class Square:
@@ -16,4 +16,4 @@ class Square:
         self.side = side
 
     def area(self):
-        return 
+        return
