@@ -75,6 +75,7 @@ class Engine(Protocol):
         policy: SamplingPolicy,
         cancel: threading.Event | None = None,
         stop_at_newline: bool = False,
+        stats: dict[str, float] | None = None,
     ) -> tuple[list[Sample], float]: ...
 
 
@@ -253,6 +254,7 @@ class CT2Engine:
         policy: SamplingPolicy,
         cancel: threading.Event | None = None,
         stop_at_newline: bool = False,
+        stats: dict[str, float] | None = None,
     ) -> tuple[list[Sample], float]:
         """Draws ``policy.n`` samples (plus a greedy one if asked) for ``prompt``.
 
@@ -265,6 +267,8 @@ class CT2Engine:
             policy: n, temperature, top-p/top-k, max tokens, greedy candidate.
             cancel: when set, generation stops at the next step and GenerationCancelled is raised.
             stop_at_newline: stop the whole call once every hypothesis has ended a line.
+            stats: if given, receives ``first_token`` (seconds from the call to the first
+                generated token: the prompt's prefill, healing included).
 
         Returns:
             The samples and the seconds spent computing entropies.
@@ -272,6 +276,10 @@ class CT2Engine:
         import ctranslate2
 
         ctranslate2.set_random_seed(policy.seed)
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled("cancelled before generation")
+        t_start = time.perf_counter()
+        first: list[float] = []
         head_ids: list[int] = []
         head_lp: list[float] = []
         head_ent: list[float] = []
@@ -318,7 +326,10 @@ class CT2Engine:
                 n_hyp=n_hyp,
                 stop_ids=self.stop_ids,
                 newline_ids=self.newline_ids,
+                first=first,
             ) -> bool:
+                if not first:
+                    first.append(time.perf_counter())
                 # CTranslate2 stops decoding when this returns True: this is how a cancelled
                 # or superseded request frees the CPU, and how line mode ends early.
                 if cancel is not None and cancel.is_set():
@@ -355,6 +366,8 @@ class CT2Engine:
                     ents.append(ent)
                 samples.append(Sample(tuple(head_ids + list(seq)), tuple(lps), tuple(ents), greedy))
             ent_time += time.perf_counter() - t
+        if stats is not None and first:
+            stats["first_token"] = first[0] - t_start
         return samples, ent_time
 
     def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]:

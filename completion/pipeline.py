@@ -80,8 +80,9 @@ def complete(
         context=context,
     )
     t1 = time.perf_counter()
+    stats: dict[str, float] = {}
     samples, ent_time = engine.generate(
-        prompt, policy, cancel, stop_at_newline=policy.mode is Mode.LINE
+        prompt, policy, cancel, stop_at_newline=policy.mode is Mode.LINE, stats=stats
     )
     t2 = time.perf_counter()
     prefix, suffix = request.text[: request.offset], request.text[request.offset :]
@@ -103,6 +104,10 @@ def complete(
     )
     t3 = time.perf_counter()
     timings = GenerationTimings(
-        prompt=t1 - t0, generate=t2 - t1 - ent_time, entropy=ent_time, postprocess=t3 - t2
+        prompt=t1 - t0,
+        generate=t2 - t1 - ent_time,
+        first_token=stats.get("first_token", 0.0),
+        entropy=ent_time,
+        postprocess=t3 - t2,
     )
     return CompletionResult(tuple(candidates), prompt, lang, timings, len(samples))

@@ -71,7 +71,7 @@ def to_json(outcome: Outcome, engine) -> dict:
         "samples": r.n_samples,
         "timings_ms": {
             k: round(getattr(r.timings, k) * 1000, 1)
-            for k in ("prompt", "generate", "entropy", "postprocess", "rank")
+            for k in ("prompt", "first_token", "generate", "entropy", "postprocess", "rank")
         },
         "suggestions": [
             {
@@ -103,12 +103,17 @@ def to_json(outcome: Outcome, engine) -> dict:
     }
 
 
+def total_ms(data: dict) -> float:
+    # first_token is part of generate, not an extra phase.
+    return sum(v for k, v in data["timings_ms"].items() if k != "first_token")
+
+
 def print_table(data: dict) -> None:
     m = data["model"]
     print(
         f"model {m['id']} ({m['family']}, {m['device']}/{m['compute_type']}), "
         f"language {data['language'] or 'unknown'}, {data['samples']} samples, "
-        f"{sum(data['timings_ms'].values()):.0f} ms"
+        f"{total_ms(data):.0f} ms"
     )
     if not data["suggestions"]:
         print("no suggestion: the model was not confident enough")

@@ -6,7 +6,13 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from completion import CompletionRequest, CompletionResult, Engine, complete
+from completion import (
+    CompletionRequest,
+    CompletionResult,
+    Engine,
+    GenerationCancelled,
+    complete,
+)
 
 from .confidence import ConfidenceModel
 from .rank import Ranking, RankOptions, rank
@@ -32,6 +38,9 @@ def suggest(
 ) -> Outcome:
     """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``)."""
     result = complete(engine, request, cancel)
+    if cancel is not None and cancel.is_set():
+        # Ranking parses the document once per candidate: skip it for a request nobody awaits.
+        raise GenerationCancelled("cancelled before ranking")
     t = time.perf_counter()
     ranking = rank(
         result.candidates,

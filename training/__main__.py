@@ -38,7 +38,8 @@ def _args() -> argparse.Namespace:
         "--no-export", action="store_true", help="train only; do not overwrite the shipped model"
     )
     p.add_argument(
-        "--export-only", action="store_true",
+        "--export-only",
+        action="store_true",
         help="export the last checkpoint in --work (e.g. after a cut-off run) and stop",
     )
     for f in fields(TrainConfig):
@@ -144,7 +145,9 @@ def main() -> None:
         "licence": manifest["licence"],
         "seed": cfg.seed,
     }
-    (work / ("summary-export.json" if args.export_only else "summary.json")).write_text(json.dumps(summary, indent=1))
+    (work / ("summary-export.json" if args.export_only else "summary.json")).write_text(
+        json.dumps(summary, indent=1)
+    )
     print(json.dumps(final))
     if not args.no_export:
         export.save_weights(model, tok, summary, WEIGHTS, work)

@@ -43,7 +43,11 @@ def convert(weights: Path, out: Path) -> None:
     config = json.loads((weights / "config.json").read_text())
     meta = {
         "family": "starcoder",
-        "fim": {"prefix": tokmod.FIM_PREFIX, "suffix": tokmod.FIM_SUFFIX, "middle": tokmod.FIM_MIDDLE},
+        "fim": {
+            "prefix": tokmod.FIM_PREFIX,
+            "suffix": tokmod.FIM_SUFFIX,
+            "middle": tokmod.FIM_MIDDLE,
+        },
         "stop_tokens": [tokmod.EOT, tokmod.FIM_PAD],
         # Trained on 512-token rows: RoPE positions past that were never seen.
         "context_length": 512,

@@ -21,8 +21,13 @@ def complete(engine, text: str, offset: int | None = None, policy: SamplingPolic
 
 def test_shipped_model_is_complete_and_small() -> None:
     files = {p.name for p in DEFAULT_MODEL_DIR.iterdir()}
-    assert {"model.bin", "tokenizer.json", "config.json", "MODEL_CARD.md",
-            "entropy-complete.json"} <= files
+    assert {
+        "model.bin",
+        "tokenizer.json",
+        "config.json",
+        "MODEL_CARD.md",
+        "entropy-complete.json",
+    } <= files
     size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir())
     assert size < 30e6
     meta = json.loads((DEFAULT_MODEL_DIR / "entropy-complete.json").read_text())
@@ -61,8 +66,7 @@ def test_return_inside_function(engine) -> None:
 
 def test_suggestions_do_not_loop(engine) -> None:
     text = "import os\nimport sys\n"
-    ranking = complete(engine, text, policy=SamplingPolicy(n=4, mode=Mode.BLOCK,
-                                                          max_new_tokens=48))
+    ranking = complete(engine, text, policy=SamplingPolicy(n=4, mode=Mode.BLOCK, max_new_tokens=48))
     for s in ranking.all_scored:
         lines = [ln for ln in s.text.splitlines() if ln.strip()]
         assert len(lines) == len(set(lines)), s.text

@@ -121,3 +121,12 @@ def test_cancel_before_start_raises_at_once(engine) -> None:
     cancel.set()
     with pytest.raises(GenerationCancelled):
         engine.generate(prompt_for(engine, "y = "), SamplingPolicy(n=2), cancel)
+
+
+def test_first_token_time_is_recorded(engine) -> None:
+    stats: dict[str, float] = {}
+    import time
+
+    t = time.perf_counter()
+    engine.generate(prompt_for(engine, "import o", heal=True), SamplingPolicy(n=2), stats=stats)
+    assert 0 < stats["first_token"] <= time.perf_counter() - t
