@@ -79,7 +79,8 @@ def model_suite(name: str, suite: dict) -> list[str]:
         "",
         *confidence_rows(suite["confidence"]),
         "",
-        f"Latency per request: p50 {num(lat['p50_ms'], 0)} ms, p95 {num(lat['p95_ms'], 0)} ms "
+        f"Latency per request: p50 {num(lat['p50_ms'], 0)} ms, p95 {num(lat['p95_ms'], 0)} ms, "
+        f"first token p50 {num(lat.get('first_token_p50_ms'), 0)} ms "
         f"(mean ms: {stages}); {num(lat['tokens_per_second'], 0)} tokens/s over "
         f"{lat['tokens_generated']} generated tokens.",
         "",

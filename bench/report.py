@@ -13,6 +13,8 @@ from .metrics import bootstrap, percentile
 from .rankers import ORACLE, per_task
 from .tasks import TaskRun
 
+FIRST_TOKEN = "first_token"
+
 
 def _mean(xs: Sequence[float]) -> float | None:
     return float(np.mean(xs)) if len(xs) else None
@@ -65,12 +67,15 @@ def latency_table(runs: Sequence[TaskRun]) -> dict:
     ms = [run.latency * 1000 for run in runs]
     gen = sum(run.generate_seconds for run in runs)
     tokens = sum(run.tokens for run in runs)
-    stages = runs[0].timings.keys() if runs else ()
+    # first_token is the prefill part of generate, not a stage of its own.
+    stages = [k for k in (runs[0].timings if runs else ()) if k != FIRST_TOKEN]
+    first = [run.timings[FIRST_TOKEN] * 1000 for run in runs if FIRST_TOKEN in run.timings]
     return {
         "requests": len(runs),
         "p50_ms": percentile(ms, 50),
         "p95_ms": percentile(ms, 95),
         "mean_ms": _mean(ms),
+        "first_token_p50_ms": percentile(first, 50),
         "stage_mean_ms": {k: _mean([run.timings[k] * 1000 for run in runs]) for k in stages},
         "tokens_generated": tokens,
         "tokens_per_second": tokens / gen if gen > 0 else None,

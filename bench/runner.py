@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from completion import CompletionRequest, Mode, Sample, SamplingPolicy
 from completion.postprocess import make_candidates
@@ -32,8 +32,9 @@ class RecordingEngine:
     def __getattr__(self, name: str):
         return getattr(self._engine, name)
 
-    def generate(self, prompt, policy, cancel=None, stop_at_newline=False):
-        samples, seconds = self._engine.generate(prompt, policy, cancel, stop_at_newline)
+    def generate(self, *args, **kwargs):
+        # Passes everything through, so the recorder follows the Engine protocol as it grows.
+        samples, seconds = self._engine.generate(*args, **kwargs)
         self.samples = samples
         return samples, seconds
 
@@ -135,9 +136,7 @@ class Runner:
             latency=latency,
             generate_seconds=t.generate + t.entropy,
             tokens=sum(len(s.token_ids) for s in rec.samples),
-            timings={
-                k: getattr(t, k) for k in ("prompt", "generate", "entropy", "postprocess", "rank")
-            },
+            timings={f.name: getattr(t, f.name) for f in fields(t)},
         )
 
     def _score(self, task: Task, s) -> Scored:
