@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -16,12 +15,11 @@ from tokenizers import Tokenizer
 from .errors import (
     GenerationCancelled,
     ModelLoadError,
-    ModelNotFoundError,
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
 from .fim import FimTemplate, detect, stop_tokens
-from .modelbin import ModelBinError, read_header
+from .modeldir import check_model_dir, model_hash, resolve_compute, resolve_device
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
@@ -82,76 +80,6 @@ class Engine(Protocol):
     ) -> tuple[list[Sample], float]: ...
 
 
-def _resolve_device(device: str) -> str:
-    import ctranslate2
-
-    if device == "auto":
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    return device
-
-
-def _resolve_compute(device: str, compute_type: str) -> str:
-    if compute_type != "auto":
-        return compute_type
-    return "int8_float16" if device == "cuda" else "int8"
-
-
-def model_hash(path: Path) -> str:
-    """A short, stable id of the model files (config + first MB of the weights)."""
-    h = hashlib.sha256()
-    for name in ("config.json", "model.bin"):
-        f = path / name
-        if f.exists():
-            with f.open("rb") as fh:
-                h.update(fh.read(1 << 20))
-            h.update(str(f.stat().st_size).encode())
-    return h.hexdigest()[:12]
-
-
-def check_model_dir(path: Path) -> dict:
-    """Validates a model directory and returns its config.json; raises with a one-line reason."""
-    if not path.exists():
-        raise ModelNotFoundError(f"model directory not found: {path}")
-    if not path.is_dir():
-        raise ModelNotFoundError(f"model path is not a directory: {path}")
-    if not (path / "model.bin").exists():
-        raise NotADecoderModelError(
-            f"{path} has no model.bin: convert the model first with "
-            "'entropy-complete convert HF_MODEL_DIR OUT_DIR'"
-        )
-    if not (path / "tokenizer.json").exists():
-        raise TokenizerNotFoundError(
-            f"{path} has no tokenizer.json: copy the model's tokenizer.json there, or convert "
-            "with 'entropy-complete convert' (it copies it)"
-        )
-    try:
-        header = read_header(path / "model.bin")
-    except (OSError, ModelBinError) as e:
-        raise ModelLoadError(f"{path}/model.bin is {e}: convert the model again") from e
-    if header.kind != "decoder":
-        raise NotADecoderModelError(
-            f"{path} holds a CTranslate2 {header.kind} model ({header.spec}): "
-            "entropy-complete needs a decoder-only language model"
-        )
-    try:
-        config = (
-            json.loads((path / "config.json").read_text())
-            if (path / "config.json").exists()
-            else {}
-        )
-    except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{path}/config.json is unreadable: {e}") from e
-    spec = str(config.get("architecture", config.get("model_type", ""))).lower()
-    if (
-        any(k in spec for k in ("whisper", "transformer_base", "encoder"))
-        or "decoder_start_token" in config
-    ):
-        raise NotADecoderModelError(
-            f"{path} is an encoder-decoder or speech model; entropy-complete needs a decoder-only LM"
-        )
-    return config
-
-
 class CT2Engine:
     """A CTranslate2 generator plus its tokenizer.
 
@@ -178,8 +106,8 @@ class CT2Engine:
         check_model_dir(path)
         meta_file = path / "entropy-complete.json"
         meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-        dev = _resolve_device(device)
-        ctype = _resolve_compute(dev, compute_type)
+        dev = resolve_device(device)
+        ctype = resolve_compute(dev, compute_type)
         try:
             self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         except Exception as e:  # tokenizers raises a bare Exception on bad JSON

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .engine import CT2Engine, _resolve_compute
+from .engine import CT2Engine
 from .errors import CompletionError
 from .fim import detect, stop_tokens
 from .modelbin import ModelBinError, read_header
+from .modeldir import resolve_compute
 
 META_FILE = "entropy-complete.json"
 # CTranslate2 writes one of these beside model.bin (older versions: .txt, seq2seq: shared_).
@@ -72,7 +73,7 @@ def devices() -> tuple[DeviceSupport, ...]:
     for dev, count in (("cpu", 1), ("cuda", ctranslate2.get_cuda_device_count())):
         if count > 0:
             types = tuple(sorted(ctranslate2.get_supported_compute_types(dev)))
-            out.append(DeviceSupport(dev, count, types, _resolve_compute(dev, "auto")))
+            out.append(DeviceSupport(dev, count, types, resolve_compute(dev, "auto")))
     return tuple(out)
 
 
