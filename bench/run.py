@@ -98,7 +98,7 @@ def _model_config(engine) -> dict:
         "id": info.model_id,
         "path": info.path,
         "family": info.family,
-        "prompt_format": fmt if engine.template else "prefix only (no FIM tokens)",
+        "prompt_format": fmt if engine.prompt_template else "prefix only",
         "device": info.device,
         "compute_type": info.compute_type,
         "context_tokens": info.context_tokens,

@@ -64,6 +64,7 @@ class Engine(Protocol):
 
     info: ModelInfo
     template: FimTemplate | None
+    prompt_template: FimTemplate | None
     tokenizer: Tokenizer
     vocab_text: TokenText
     stop_ids: frozenset[int]
@@ -89,6 +90,8 @@ class CT2Engine:
         compute_type: "auto" (int8 on CPU, int8_float16 on GPU) or any CTranslate2 compute type.
         threads: intra-op threads on CPU (0: CTranslate2's default).
         context_tokens: prompt + generation budget; default from entropy-complete.json or 2048.
+        prompt_format: "fim", "prefix" (ignore the text after the cursor), or "auto": the
+            model's entropy-complete.json ``prompt_format``, else FIM when the tokenizer has it.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class CT2Engine:
         compute_type: str = "auto",
         threads: int = 0,
         context_tokens: int | None = None,
+        prompt_format: str = "auto",
     ) -> None:
         import ctranslate2
         from tokenizers import Tokenizer
@@ -123,6 +127,12 @@ class CT2Engine:
             raise ModelLoadError(f"cannot load {path} on {dev}/{ctype}: {msg}") from e
         vocab = self.tokenizer.get_vocab()
         self.template = detect(vocab)
+        fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format
+        if fmt not in ("fim", "prefix"):
+            raise ModelLoadError(f"prompt format must be auto, fim or prefix, not {fmt!r}")
+        # What prompts use: a model's card may prefer prefix-only prompts even when its
+        # tokenizer has FIM tokens (the shipped model completes far better that way).
+        self.prompt_template = self.template if fmt == "fim" else None
         self.stops = stop_tokens(vocab, self.template)
         self.stop_ids = frozenset(vocab[t] for t in self.stops)
         self.vocab_text = TokenText(self.tokenizer)
@@ -133,7 +143,8 @@ class CT2Engine:
         self.info = ModelInfo(
             path=str(path),
             model_id=model_hash(path),
-            family=self.template.family if self.template else "plain",
+            family=(self.template.family if self.template else "plain")
+            + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
             device=dev,
             compute_type=self.generator.compute_type,
             context_tokens=int(context_tokens or meta.get("context_length", 2048)),

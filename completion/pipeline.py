@@ -73,7 +73,7 @@ def complete(
     prompt = build(
         engine.tokenizer,
         engine.vocab_text,
-        engine.template,
+        engine.prompt_template,
         request.text,
         request.offset,
         max(32, budget),

@@ -34,6 +34,12 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compute-type", default="auto")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument(
+        "--prompt-format",
+        choices=["auto", "fim", "prefix"],
+        default="auto",
+        help="fill-in-the-middle or prefix-only prompts (auto: the model's preference)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -157,7 +163,13 @@ def run(args: argparse.Namespace) -> int:
     from completion import CT2Engine
 
     try:
-        engine = CT2Engine(args.model, args.device, args.compute_type, args.threads)
+        engine = CT2Engine(
+            args.model,
+            args.device,
+            args.compute_type,
+            args.threads,
+            prompt_format=args.prompt_format,
+        )
         outcome = suggest(engine, request, options=RankOptions(top_k=args.top_k))
     except CompletionError as e:
         return fail(str(e))

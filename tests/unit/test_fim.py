@@ -85,4 +85,6 @@ def test_render_orders_prefix_suffix_middle() -> None:
 
 def test_shipped_model_is_starcoder_family(engine) -> None:
     assert engine.template is not None and engine.template.family == "starcoder"
-    assert engine.info.family == "starcoder"
+    # Its card asks for prefix-only prompts (measured better than its FIM mode).
+    assert engine.prompt_template is None
+    assert engine.info.family == "starcoder (prefix-only prompts)"
