@@ -98,35 +98,17 @@ def timed(generator, batch, hyps: int, new_tokens: int, logits: bool) -> tuple[f
     return first[0], time.perf_counter() - t0
 
 
-def stats_float32(logits, token_id: int) -> tuple[float, float]:
-    """token_stats kept in float32 with a float64 sum: the same numbers to ~1e-6 relative."""
-    import numpy as np
-
-    m = logits.max()
-    e = np.exp(logits - m)
-    s = e.sum(dtype=np.float64)
-    lse = m + np.log(s)
-    return float(logits[token_id] - lse), max(0.0, float(lse - (e @ logits) / s))
-
-
-def entropy_seconds(vocab: int, rows: int) -> dict[str, float]:
-    """What per-token entropy costs in Python for ``rows`` next-token distributions.
-
-    ``engine``: completion.engine.token_stats as shipped (float64); ``float32``: the
-    same formula without the float64 copy, for comparison.
-    """
+def entropy_ms(vocab: int, rows: int) -> float:
+    """What the engine's per-token entropy (completion.engine.token_stats) costs for ``rows``."""
     import numpy as np
 
     from completion.engine import token_stats
 
     z = np.random.default_rng(0).normal(size=(rows, vocab)).astype(np.float32)
-    out = {}
-    for name, fn in (("engine", token_stats), ("float32", stats_float32)):
-        t = time.perf_counter()
-        for row in z:
-            fn(row, 0)
-        out[name] = round((time.perf_counter() - t) * 1000, 1)
-    return out
+    t = time.perf_counter()
+    for row in z:
+        token_stats(row, 0)
+    return round((time.perf_counter() - t) * 1000, 1)
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -172,7 +154,7 @@ def run(args: argparse.Namespace) -> dict:
                 }
             )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    ent = entropy_seconds(QWEN_05B["vocab_size"], 4 * args.new_tokens)
+    ent = entropy_ms(QWEN_05B["vocab_size"], 4 * args.new_tokens)
     result = {
         "model": f"Qwen2-0.5B shape, {args.layers} of 24 layers, random weights, int8",
         "device": args.device,
@@ -205,10 +187,9 @@ def markdown(result: dict) -> str:
         f"{r['total_ms']} | {r['decode_ms_per_step']} | {r['candidates_per_s']} |\n"
         for r in result["rows"]
     )
-    ent = result["entropy_ms_for_4_candidates"]
     tail = (
-        f"\nentropy in Python for 4 x {result['new_tokens']} rows of 151,936 logits: "
-        f"{ent['engine']} ms (engine's token_stats), {ent['float32']} ms (float32 route)\n"
+        f"\nentropy in Python (token_stats) for 4 x {result['new_tokens']} rows of 151,936 "
+        f"logits: {result['entropy_ms_for_4_candidates']} ms\n"
     )
     return head + body + tail
 
