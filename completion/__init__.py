@@ -5,6 +5,7 @@ from __future__ import annotations
 from .engine import DEFAULT_MODEL_DIR, CT2Engine, Engine, ModelInfo
 from .errors import (
     CompletionError,
+    ConversionError,
     GenerationCancelled,
     InvalidRequestError,
     ModelLoadError,
@@ -20,6 +21,7 @@ __all__ = [
     "CT2Engine",
     "Candidate",
     "CompletionError",
+    "ConversionError",
     "CompletionRequest",
     "CompletionResult",
     "Engine",

@@ -26,6 +26,8 @@ from .types import Sample, SamplingPolicy
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
 # Token healing re-types at most this many tokens before free generation starts.
 MAX_HEAL_STEPS = 3
+# Prompt + generation window used when the caller does not set one.
+MAX_AUTO_CONTEXT = 4096
 
 
 def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
@@ -89,7 +91,8 @@ class CT2Engine:
         device: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda".
         compute_type: "auto" (int8 on CPU, int8_float16 on GPU) or any CTranslate2 compute type.
         threads: intra-op threads on CPU (0: CTranslate2's default).
-        context_tokens: prompt + generation budget; default from entropy-complete.json or 2048.
+        context_tokens: prompt + generation budget; default: entropy-complete.json's
+            ``context_length`` (2048 if absent), at most 4096.
         prompt_format: "fim", "prefix" (ignore the text after the cursor), or "auto": the
             model's entropy-complete.json ``prompt_format``, else FIM when the tokenizer has it.
     """
@@ -147,7 +150,11 @@ class CT2Engine:
             + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
             device=dev,
             compute_type=self.generator.compute_type,
-            context_tokens=int(context_tokens or meta.get("context_length", 2048)),
+            # A model's own maximum (32k for Qwen2.5-Coder) would make whole-file prompts and
+            # slow CPU completions: the window is capped unless the caller asks for more.
+            context_tokens=int(
+                context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT)
+            ),
             vocab_size=len(vocab),
         )
 
