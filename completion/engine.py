@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
+import weakref
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +85,12 @@ class Engine(Protocol):
     ) -> tuple[list[Sample], float]: ...
 
 
+def _release_at_exit(ref: weakref.ref) -> None:
+    engine = ref()
+    if engine is not None:
+        engine.generator = None
+
+
 class CT2Engine:
     """A CTranslate2 generator plus its tokenizer.
 
@@ -123,6 +131,10 @@ class CT2Engine:
             self.generator = ctranslate2.Generator(
                 str(path), device=dev, compute_type=ctype, intra_threads=threads
             )
+            # Destroying a generator during interpreter teardown aborted the process
+            # ("terminate called without an active exception"): release it at exit instead,
+            # while Python is still whole.
+            atexit.register(_release_at_exit, weakref.ref(self))
         except (RuntimeError, ValueError) as e:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             if "Unsupported model" in msg or "encoder" in msg.lower():

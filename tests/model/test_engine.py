@@ -130,3 +130,26 @@ def test_first_token_time_is_recorded(engine) -> None:
     t = time.perf_counter()
     engine.generate(prompt_for(engine, "import o", heal=True), SamplingPolicy(n=2), stats=stats)
     assert 0 < stats["first_token"] <= time.perf_counter() - t
+
+
+def test_process_exits_cleanly_after_generating() -> None:
+    """Destroying the generator during interpreter teardown used to abort the process
+    ("terminate called without an active exception") in about half the runs."""
+    import subprocess
+    import sys
+
+    script = (
+        "from completion import CT2Engine, CompletionRequest, SamplingPolicy\n"
+        "from completion.pipeline import complete\n"
+        "e = CT2Engine(None, threads=1)\n"
+        "src = 'import os\\n' * 50 + 'def f(x):\\n    return x\\n' * 50\n"
+        "for pol in (SamplingPolicy(n=1), SamplingPolicy(n=4, include_greedy=False)):\n"
+        "    for o in range(10, len(src), 97):\n"
+        "        complete(e, CompletionRequest(src, o, 'python', 'e.py', pol))\n"
+        "print('done')\n"
+    )
+    for _ in range(3):
+        r = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        )
+        assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr[-500:]
