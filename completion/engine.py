@@ -5,8 +5,8 @@ from __future__ import annotations
 import atexit
 import json
 import threading
-import weakref
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
