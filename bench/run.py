@@ -41,6 +41,7 @@ class BenchConfig:
     device: str = "auto"
     compute_type: str = "auto"
     threads: int = 1
+    prompt_format: str = "auto"  # "auto" (the model's own choice), "fim" or "prefix"
     lines_path: str | None = None
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0
@@ -184,7 +185,9 @@ def run_bench(cfg: BenchConfig) -> dict:
     if any(s in MODEL_SUITES for s in cfg.suites):
         from completion import CT2Engine
 
-        engine = CT2Engine(cfg.model, cfg.device, cfg.compute_type, cfg.threads)
+        engine = CT2Engine(
+            cfg.model, cfg.device, cfg.compute_type, cfg.threads, prompt_format=cfg.prompt_format
+        )
     if any(s in MODEL_SUITES and MODEL_SUITES[s].executes for s in cfg.suites):
         sandbox = Sandbox(timeout=cfg.timeout)
     started = time.time()

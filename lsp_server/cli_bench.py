@@ -35,6 +35,12 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
     p.add_argument("--confidence", help="fitted confidence JSON for the engine to rank with")
+    p.add_argument(
+        "--prompt-format",
+        choices=["auto", "fim", "prefix"],
+        default="auto",
+        help="fill-in-the-middle or prefix-only prompts (default: the model's own choice)",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--compute-type", default="auto")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
@@ -50,6 +56,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
     for s in suites:
         parts += ["--suite", s]
     optional = {"--path": args.path, "--model": args.model, "--max-tokens": args.max_tokens}
+    if args.prompt_format != "auto":
+        optional["--prompt-format"] = args.prompt_format
     parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
     parts += [
         "--limit",
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         compute_type=args.compute_type,
         threads=args.threads,
+        prompt_format=args.prompt_format,
         lines_path=args.path,
         confidence=args.confidence,
         timeout=args.timeout,
