@@ -16,6 +16,7 @@ from tiny_models import CORPUS, DEVICE, TINY, Tiny, need_convert_extra
 
 from completion import CompletionRequest, CT2Engine, Mode, SamplingPolicy
 from completion.convert import META_FILE, convert
+from completion.engine import MAX_AUTO_CONTEXT
 from completion.inspect import check
 from ranking import RankOptions
 from ranking.suggest import suggest
@@ -66,7 +67,8 @@ def test_models_check_says_usable(case: Tiny, converted) -> None:
 def test_completion_through_engine_and_ranking(case: Tiny, converted) -> None:
     engine = CT2Engine(converted[case.name].out_dir, device=DEVICE, threads=1)
     assert engine.info.family == case.family
-    assert engine.info.context_tokens == case.context
+    # The engine caps its automatic window (a 32k maximum would mean whole-file CPU prompts).
+    assert engine.info.context_tokens == min(case.context, MAX_AUTO_CONTEXT)
     policy = SamplingPolicy(n=4, temperature=1.0, max_new_tokens=8, mode=Mode.BLOCK, seed=1)
     request = CompletionRequest(DOC, CURSOR, "python", "read.py", policy)
     outcome = suggest(engine, request, options=RankOptions(top_k=4))
