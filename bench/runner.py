@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from completion import CompletionRequest, Mode, Sample, SamplingPolicy
-from completion.postprocess import make_candidates
+from completion import CompletionRequest, Sample, SamplingPolicy
+from completion.pipeline import postprocess
 from completion.prompt import Prompt
 from ranking import ConfidenceModel, RankOptions
 from ranking.suggest import suggest
@@ -59,27 +59,9 @@ def raw_text(engine, prompt: Prompt, sample: Sample) -> str:
 
 def post_texts(engine, prompt: Prompt, task: Task, language: str | None) -> list[str | None]:
     """What post-processing makes of each raw sample on its own (None: dropped)."""
-    from grammars import block_end
-
-    prefix, suffix = task.text[: task.offset], task.text[task.offset :]
-    finder = None
-    if task.mode is Mode.BLOCK and language is not None:
-
-        def finder(ins: str) -> int | None:
-            return block_end(task.text, task.offset, ins, language)
-
     out = []
     for s in engine.samples:
-        cands = make_candidates(
-            [s],
-            lambda ids: engine.decode_pieces(prompt, ids),
-            stop_ids=engine.stop_ids,
-            heal_text=prompt.heal_text,
-            prefix=prefix,
-            suffix=suffix,
-            mode=task.mode,
-            block_end=finder,
-        )
+        cands = postprocess(engine, prompt, [s], task.text, task.offset, task.mode, language)
         out.append(cands[0].text if cands else None)
     return out
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .engine import Engine
 from .errors import InvalidRequestError
 from .postprocess import make_candidates
 from .prompt import Prompt, build
-from .types import Candidate, CompletionRequest, GenerationTimings, Mode
+from .types import Candidate, CompletionRequest, GenerationTimings, Mode, Sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,36 @@ def _context_block(snippets: tuple[str, ...], comment: str) -> str:
     return "\n".join(parts) + "\n" if parts else ""
 
 
+def postprocess(
+    engine: Engine,
+    prompt: Prompt,
+    samples: Sequence[Sample],
+    text: str,
+    offset: int,
+    mode: Mode,
+    language: str | None,
+) -> list[Candidate]:
+    """Post-processes the samples of one prompt (stop rules, block end for ``language``)."""
+    from grammars import block_end
+
+    finder = None
+    if mode is Mode.BLOCK and language is not None:
+
+        def finder(ins: str) -> int | None:
+            return block_end(text, offset, ins, language)
+
+    return make_candidates(
+        samples,
+        lambda ids: engine.decode_pieces(prompt, ids),
+        stop_ids=engine.stop_ids,
+        heal_text=prompt.heal_text,
+        prefix=text[:offset],
+        suffix=text[offset:],
+        mode=mode,
+        block_end=finder,
+    )
+
+
 def complete(
     engine: Engine, request: CompletionRequest, cancel: threading.Event | None = None
 ) -> CompletionResult:
@@ -60,7 +91,7 @@ def complete(
     Returns:
         The unique, non-empty candidates in sample order, with timings.
     """
-    from grammars import block_end, language_for
+    from grammars import language_for
 
     validate(request)
     t0 = time.perf_counter()
@@ -85,22 +116,8 @@ def complete(
         prompt, policy, cancel, stop_at_newline=policy.mode is Mode.LINE, stats=stats
     )
     t2 = time.perf_counter()
-    prefix, suffix = request.text[: request.offset], request.text[request.offset :]
-    finder = None
-    if policy.mode is Mode.BLOCK and lang is not None:
-
-        def finder(ins: str) -> int | None:
-            return block_end(request.text, request.offset, ins, lang)
-
-    candidates = make_candidates(
-        samples,
-        lambda ids: engine.decode_pieces(prompt, ids),
-        stop_ids=engine.stop_ids,
-        heal_text=prompt.heal_text,
-        prefix=prefix,
-        suffix=suffix,
-        mode=policy.mode,
-        block_end=finder,
+    candidates = postprocess(
+        engine, prompt, samples, request.text, request.offset, policy.mode, lang
     )
     t3 = time.perf_counter()
     timings = GenerationTimings(
