@@ -47,6 +47,26 @@ def _args() -> argparse.Namespace:
     return p.parse_args()
 
 
+def _history(prev: dict) -> list[dict]:
+    """The runs behind ``training/weights`` (the first release predates the history field)."""
+    if "history" in prev:
+        return prev["history"]
+    return [
+        {
+            "resume": False,
+            "corpus": prev["config"].get("corpus", "stdlib"),
+            "steps": prev["steps"],
+            "tokens": prev["tokens"],
+            "minutes": round(prev["train_seconds"] / 60, 1),
+            "lr": prev["config"]["lr"],
+            "min_lr": prev["config"]["min_lr"],
+            "warmup_steps": prev["config"]["warmup_steps"],
+            "seed": prev["seed"],
+            "final": prev["final"],
+        }
+    ]
+
+
 def main() -> None:
     import torch
     from tokenizers import Tokenizer
@@ -61,11 +81,25 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     ckpt = work / "ckpt.pt"
 
-    files = corpus.collect()
+    saved = prev = None
+    if ckpt.exists() and not args.resume:
+        saved = torch.load(ckpt, weights_only=False)
+        base = saved["config"]
+    elif args.resume:
+        prev = json.loads((WEIGHTS / "training_state.json").read_text())
+        base = {**prev["config"], "warmup_steps": 50, "corpus": "extended"}
+    else:
+        base = {}
+    cfg = TrainConfig(**{**base, **overrides})
+
+    try:
+        files = corpus.collect(cfg.corpus)
+    except (ValueError, corpus.sources.MissingSource) as exc:
+        raise SystemExit(f"python -m training: {exc}") from None
     manifest = corpus.write_manifest(files, work / "manifest.json")
     train_texts = corpus.read_texts(files, "train")
     valid_texts = corpus.read_texts(files, "valid")
-    print(f"corpus: {manifest['totals']} (Python {manifest['python_version']})")
+    print(f"corpus {cfg.corpus}: {manifest['totals']} (Python {manifest['python_version']})")
 
     if args.resume:
         tok = Tokenizer.from_file(str(WEIGHTS / "tokenizer.json"))
@@ -94,9 +128,7 @@ def main() -> None:
     )
 
     state = None
-    if ckpt.exists() and not args.resume:
-        saved = torch.load(ckpt, weights_only=False)
-        cfg = TrainConfig(**{**saved["config"], **overrides})
+    if saved is not None:
         model = make_model(cfg, tok.get_vocab_size(), sp)
         model.load_state_dict(saved["model"])
         state = {**saved["state"], "optimizer": saved["optimizer"]}
@@ -104,18 +136,17 @@ def main() -> None:
     elif args.resume:
         from transformers import LlamaForCausalLM
 
+        assert prev is not None
         model = LlamaForCausalLM.from_pretrained(str(WEIGHTS), torch_dtype=torch.float32)
-        prev = json.loads((WEIGHTS / "training_state.json").read_text())
-        cfg = TrainConfig(**{**prev["config"], "warmup_steps": 50, **overrides})
         state = {
             "step": 0,
             "elapsed": 0.0,
             "tokens": 0,
             "log": [],
             "previous_tokens": prev["tokens_total"],
+            "history": _history(prev),
         }
     else:
-        cfg = TrainConfig(**overrides)
         model = make_model(cfg, tok.get_vocab_size(), sp)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.2f}M parameters, config {asdict(cfg)}")
@@ -144,6 +175,22 @@ def main() -> None:
         "python_version": manifest["python_version"],
         "licence": manifest["licence"],
         "seed": cfg.seed,
+        # Every run that led to these weights, oldest first: what the card's Reproduce lists.
+        "history": [
+            *state.get("history", []),
+            {
+                "resume": bool(args.resume or state.get("history")),
+                "corpus": cfg.corpus,
+                "steps": state["step"],
+                "tokens": state["tokens"],
+                "minutes": round(state["elapsed"] / 60, 1),
+                "lr": cfg.lr,
+                "min_lr": cfg.min_lr,
+                "warmup_steps": cfg.warmup_steps,
+                "seed": cfg.seed,
+                "final": final,
+            },
+        ],
     }
     (work / ("summary-export.json" if args.export_only else "summary.json")).write_text(
         json.dumps(summary, indent=1)

@@ -1,4 +1,9 @@
-"""Builds the licensed training corpus (the running interpreter's standard library) and its manifest."""
+"""Builds the licensed training corpus and its manifest.
+
+Two corpora: ``stdlib`` (the running interpreter's standard library, PSF licence) and
+``extended`` (the stdlib plus the pinned, permissively licensed distributions in
+``sources.THIRD_PARTY``). The held-out slice is the stdlib's in both, so numbers compare.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ import sysconfig
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import sources
+
+CORPORA = ("stdlib", "extended")
 LICENCE = "PSF-2.0 (Python Software Foundation License Version 2)"
 # The stdlib's tests are more than half of its text; the trial model leaned toward
 # unittest-style code when they were all in, so only a fixed share of test files is kept.
@@ -25,6 +33,7 @@ class CorpusFile:
     sha256: str
     split: str  # "train" or "valid"
     is_test: bool
+    source: str = "stdlib"  # "stdlib" or a distribution name from sources.THIRD_PARTY
 
 
 def _bucket(rel: str, salt: str) -> float:
@@ -37,7 +46,76 @@ def stdlib_root() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def collect(root: Path | None = None) -> list[CorpusFile]:
+def _is_test(rel: str) -> bool:
+    parts = set(rel.split("/"))
+    return bool(parts & {"test", "tests", "testing"}) or rel.rsplit("/", 1)[-1].startswith("test_")
+
+
+def collect(corpus: str = "extended", root: Path | None = None) -> list[CorpusFile]:
+    """The corpus's files with their split; see the module docstring."""
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose one of {', '.join(CORPORA)}")
+    files = collect_stdlib(root)
+    if corpus == "extended":
+        base = root or stdlib_root()
+        held_out = {
+            f.path.rsplit("/", 1)[-1]: _line_set((base / f.path).read_text("utf-8"))
+            for f in files
+            if f.split == "valid"
+        }
+        files += collect_third_party({f.sha256 for f in files}, held_out)
+    return files
+
+
+def _line_set(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines() if len(line.strip()) > 8}
+
+
+def near_copy(name: str, text: str, held_out: dict[str, set[str]]) -> bool:
+    """True for a copy of a held-out stdlib file (setuptools vendors distutils, for example)."""
+    lines = held_out.get(name.rsplit("/", 1)[-1])
+    if not lines:
+        return False
+    return len(lines & _line_set(text)) > 0.3 * len(lines)
+
+
+def collect_third_party(
+    seen: set[str], held_out: dict[str, set[str]] | None = None
+) -> list[CorpusFile]:
+    """Train-only files of the pinned distributions, minus duplicates, generated files and
+    copies of held-out stdlib files."""
+    import warnings
+
+    files: list[CorpusFile] = []
+    for name, (pinned, _licence) in sources.THIRD_PARTY.items():
+        version, found = sources.files_of(name)
+        if version != pinned:
+            warnings.warn(
+                f"corpus source {name} is {version}, the recipe pins {pinned}: "
+                "numbers may differ (pip install -r training/corpus-requirements.txt)",
+                stacklevel=2,
+            )
+        for rel, data in found:
+            if not data.strip() or len(data) > MAX_FILE_BYTES:
+                continue
+            digest = sources.sha256(data)
+            if digest in seen:
+                continue
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if sources.looks_generated(text) or near_copy(rel, text, held_out or {}):
+                continue
+            is_test = _is_test(rel)
+            if is_test and _bucket(f"{name}/{rel}", "test-keep") >= TEST_KEEP_SHARE:
+                continue
+            seen.add(digest)
+            files.append(CorpusFile(rel, len(data), digest, "train", is_test, name))
+    return files
+
+
+def collect_stdlib(root: Path | None = None) -> list[CorpusFile]:
     """Lists the stdlib's Python files with their split (valid is a fixed ~3% by path hash)."""
     root = root or stdlib_root()
     files: list[CorpusFile] = []
@@ -61,14 +139,36 @@ def collect(root: Path | None = None) -> list[CorpusFile]:
     return files
 
 
+def licence_summary(files: list[CorpusFile]) -> str:
+    used = sorted({f.source for f in files} - {"stdlib"})
+    if not used:
+        return LICENCE
+    licences = sorted({sources.THIRD_PARTY[n][1] for n in used})
+    return f"{LICENCE} for the stdlib; {len(used)} third-party distributions: " + "; ".join(
+        licences
+    )
+
+
 def write_manifest(files: list[CorpusFile], out: Path, root: Path | None = None) -> dict:
-    """Writes manifest.json: every file with size, sha256, split, and the licence."""
+    """Writes manifest.json: every file with size, sha256, split, source, and the licences."""
     root = root or stdlib_root()
+    third = sorted({f.source for f in files} - {"stdlib"})
     manifest = {
-        "source": "CPython standard library (Lib/) of the interpreter that ran the recipe",
+        "source": "CPython standard library (Lib/) of the interpreter that ran the recipe"
+        + (", plus the third-party distributions below (train split only)" if third else ""),
         "root": str(root),
         "python_version": platform.python_version(),
-        "licence": LICENCE,
+        "licence": licence_summary(files),
+        "third_party": [
+            {
+                "distribution": n,
+                "version": sources.THIRD_PARTY[n][0],
+                "licence": sources.THIRD_PARTY[n][1],
+                "files": sum(1 for f in files if f.source == n),
+                "bytes": sum(f.size for f in files if f.source == n),
+            }
+            for n in third
+        ],
         "test_keep_share": TEST_KEEP_SHARE,
         "valid_share": VALID_SHARE,
         "totals": {
@@ -86,10 +186,12 @@ def write_manifest(files: list[CorpusFile], out: Path, root: Path | None = None)
 
 
 def read_texts(files: list[CorpusFile], split: str, root: Path | None = None) -> list[str]:
-    root = root or stdlib_root()
+    roots = {"stdlib": root or stdlib_root()}
     texts = []
     for f in files:
         if f.split == split:
-            # Tabs are rare in the stdlib; normalising line ends keeps "\n" the only newline.
-            texts.append((root / f.path).read_text("utf-8").replace("\r\n", "\n"))
+            if f.source not in roots:
+                roots[f.source] = sources.root_of(f.source)
+            # Normalising line ends keeps "\n" the only newline.
+            texts.append((roots[f.source] / f.path).read_text("utf-8").replace("\r\n", "\n"))
     return texts

@@ -30,6 +30,8 @@ class TrainConfig:
     weight_decay: float = 0.1
     fim_rate: float = 0.5
     minutes: float = 95.0
+    steps: int = 0  # >0: stop after this many steps and run the cosine over them, not minutes
+    corpus: str = "extended"  # "stdlib" or "extended" (see training/corpus.py)
     seed: int = 1234
     threads: int = 2
     bf16: bool = True
@@ -117,16 +119,20 @@ def train(
     stream = Stream(
         train_files, newline_ids, sp, cfg.seq_len, cfg.batch, cfg.fim_rate, cfg.seed + state["step"]
     )
-    budget = cfg.minutes * 60
+    budget = cfg.minutes * 60 if not cfg.steps else float("inf")
     t0 = time.monotonic() - state["elapsed"]
     last_ckpt = last_eval = time.monotonic()
-    bar = tqdm(total=int(budget), initial=int(state["elapsed"]), unit="s", desc="training")
+    if cfg.steps:
+        bar = tqdm(total=cfg.steps, initial=state["step"], unit="step", desc="training")
+    else:
+        bar = tqdm(total=int(budget), initial=int(state["elapsed"]), unit="s", desc="training")
     model.train()
     for batch in stream.batches():
         elapsed = time.monotonic() - t0
-        if elapsed >= budget:
+        if elapsed >= budget or (cfg.steps and state["step"] >= cfg.steps):
             break
-        lr = lr_at(cfg, state["step"], elapsed / budget)
+        frac = state["step"] / cfg.steps if cfg.steps else elapsed / budget
+        lr = lr_at(cfg, state["step"], frac)
         for g in opt.param_groups:
             g["lr"] = lr
         x = torch.from_numpy(batch)
@@ -142,7 +148,7 @@ def train(
         state["step"] += 1
         state["tokens"] += x.shape[0] * (x.shape[1] - 1)
         state["elapsed"] = time.monotonic() - t0
-        bar.update(int(state["elapsed"]) - bar.n)
+        bar.update((state["step"] if cfg.steps else int(state["elapsed"])) - bar.n)
         if state["step"] % 20 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{lr:.2e}", tok=state["tokens"])
             state["log"].append([state["step"], round(state["elapsed"], 1), round(loss.item(), 4)])
