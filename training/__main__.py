@@ -174,6 +174,10 @@ def main() -> None:
         "corpus": manifest["totals"],
         "python_version": manifest["python_version"],
         "licence": manifest["licence"],
+        "third_party": [
+            {k: t[k] for k in ("distribution", "version", "licence", "bytes")}
+            for t in manifest.get("third_party", [])
+        ],
         "seed": cfg.seed,
         # Every run that led to these weights, oldest first: what the card's Reproduce lists.
         "history": [
