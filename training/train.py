@@ -40,6 +40,8 @@ class TrainConfig:
 
 
 def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCausalLM:
+    """A fresh decoder, initialised from ``cfg.seed`` so a run from scratch repeats exactly."""
+    torch.manual_seed(cfg.seed)
     config = LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=cfg.hidden,

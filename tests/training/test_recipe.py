@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,29 @@ def test_a_few_real_training_steps_lower_the_loss(tmp_path):
     assert state["step"] == 30 and state["tokens"] == 30 * 4 * 32
     assert (tmp_path / "ckpt.pt").exists()
     assert math.isfinite(after) and after < before - 0.5
+
+
+def test_the_same_seed_repeats_a_run_exactly(tmp_path):
+    """What the model card's Reproduce commands rely on: a run is a function of its seed."""
+    pytest.importorskip("transformers")
+    import torch
+
+    from training.train import make_model, train
+
+    cfg = TrainConfig(
+        hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
+        min_lr=3e-4, warmup_steps=2, steps=8, threads=1, bf16=False, eval_every_s=1e9,
+    )  # fmt: skip
+    files = [_row(40)[0] % 200 for _ in range(4)]
+
+    def run(seed: int, out: Path) -> dict:
+        torch.manual_seed(999)  # the recipe seeds everything itself
+        model = make_model(replace(cfg, seed=seed), 256, SP)
+        out.mkdir()
+        train(model, files, files[:1], 100, np.array([NL]), SP, replace(cfg, seed=seed), out)
+        return {k: v.clone() for k, v in model.state_dict().items()}
+
+    a, b = run(cfg.seed, tmp_path / "a"), run(cfg.seed, tmp_path / "b")
+    c = run(cfg.seed + 1, tmp_path / "c")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
