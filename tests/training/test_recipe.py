@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -189,3 +190,48 @@ def test_the_same_seed_repeats_a_run_exactly(tmp_path):
     c = run(cfg.seed + 1, tmp_path / "c")
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_card_evaluation_rows_come_from_the_bench_report(tmp_path):
+    from training.card import evaluation
+
+    def metric(mean: float) -> dict:
+        return {"mean": mean, "ci95": [mean / 2, mean * 1.5]}
+
+    def report(out: Path, ours: float, fmt: str) -> Path:
+        rankers = {
+            "ours": {
+                "pass": metric(ours),
+                "exact_match": metric(0.031),
+                "edit_similarity": metric(0.45),
+                "gain_over_random": metric(0.012),
+            },
+            "random": {"pass": metric(0.04)},
+            "oracle": {"pass": metric(0.09)},
+        }
+        suite = {
+            "n_tasks": 1033,
+            "rankers": rankers,
+            "latency": {"p50_ms": 74.2, "p95_ms": 178.9, "tokens_per_second": 627.0},
+        }
+        config = {
+            "command": "entropy-complete bench --limit 0",
+            "n": 4,
+            "model": {"prompt_format": fmt, "device": "cpu"},
+        }
+        out.mkdir()
+        (out / "report.json").write_text(
+            json.dumps({"config": config, "suites": {"humaneval-single": suite}})
+        )
+        return out
+
+    rows = evaluation(
+        report(tmp_path / "p", 0.055, "prefix only"), report(tmp_path / "f", 0.008, "fim")
+    )
+    text = "\n".join(f"{k} {v}" for k, v in rows.items())
+    assert "1,033 tasks (prefix only)" in text
+    assert "5.5% [2.8, 8.2]" in text and "oracle 9.0%" in text and "+1.2 points" in text
+    assert "3.1% / 45.0%" in text
+    assert "pass@1 0.8%" in text
+    assert "p50 74 ms, p95 179 ms" in text
+    assert "`entropy-complete bench --limit 0`" in text
