@@ -30,11 +30,16 @@ class ModelOptions:
     device: str = "auto"  # auto, cpu or cuda
     compute_type: str = "auto"
     threads: int = 0  # CPU intra-op threads; 0 = CTranslate2's default
+    prompt_format: str = "auto"  # auto (the model's choice), fim or prefix
     confidence_model: str = ""  # fitted confidence parameters (JSON from the benchmark)
 
     def __post_init__(self) -> None:
         _check(self.device in ("auto", "cpu", "cuda"), "model.device must be auto, cpu or cuda")
         _check(self.threads >= 0, "model.threads must be >= 0")
+        _check(
+            self.prompt_format in ("auto", "fim", "prefix"),
+            "model.promptFormat must be auto, fim or prefix",
+        )
 
 
 @dataclass(frozen=True, slots=True)

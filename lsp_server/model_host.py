@@ -25,7 +25,13 @@ def load_engine(options: ModelOptions) -> Engine:
     """Builds the CTranslate2 engine (slow: file I/O and weight loading)."""
     from completion import CT2Engine
 
-    return CT2Engine(options.path or None, options.device, options.compute_type, options.threads)
+    return CT2Engine(
+        options.path or None,
+        options.device,
+        options.compute_type,
+        options.threads,
+        prompt_format=options.prompt_format,
+    )
 
 
 class ModelHost:

@@ -70,6 +70,20 @@ def test_options_defaults_camel_case_and_errors() -> None:
     _, problems = parse({"context": {"neighbouringTabs": "false"}})
     assert problems == ["expected true or false, got 'false' @ settings.context.neighbouringTabs"]
     assert parse({"trace": {"server": "verbose"}}) == (Options(), [])  # client-side key
+    opts, problems = parse({"model": {"promptFormat": "fim"}})
+    assert problems == [] and opts.model.prompt_format == "fim"
+    _, problems = parse({"model": {"promptFormat": "middle"}})
+    assert any("model.promptFormat must be auto, fim or prefix" in p for p in problems)
+
+
+def test_prompt_format_option_reaches_the_engine() -> None:
+    from lsp_server.config import ModelOptions
+    from lsp_server.model_host import load_engine
+
+    # The shipped model asks for prefix-only prompts; the option can force its FIM mode.
+    assert load_engine(ModelOptions(threads=1)).prompt_template is None
+    forced = load_engine(ModelOptions(threads=1, prompt_format="fim")).prompt_template
+    assert forced is not None and forced.family == "starcoder"
 
 
 def test_neighbouring_tabs_pick_the_similar_window() -> None:
