@@ -192,6 +192,7 @@ def main() -> None:
                 "min_lr": cfg.min_lr,
                 "warmup_steps": cfg.warmup_steps,
                 "seed": cfg.seed,
+                "init_seeded": True,
                 "final": final,
             },
         ],

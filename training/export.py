@@ -107,6 +107,12 @@ def write_card(summary: dict, out: Path, evaluation: dict | None = None) -> None
         for t in third
     )
     bpc = final["valid_bits_per_char"]
+    unseeded = ""
+    if history and not history[0]["resume"] and not history[0].get("init_seeded"):
+        unseeded = (
+            " Run 1 predates the seeding of the initial weights (its data order was seeded), so"
+            " repeating it lands within noise of its numbers rather than bit for bit."
+        )
     card = f"""# entropy-complete default model
 
 A small Llama-style code model trained from scratch by this repository's recipe
@@ -155,7 +161,7 @@ pip install -e ".[train]" -r training/corpus-requirements.txt
 
 Each line is one run of the table above, by step count so any machine repeats it (each run
 exports to `training/weights` and the next resumes from there); CPython {summary["python_version"]}'s
-standard library is part of the data, so use that version to get the same files. Continue
+standard library is part of the data, so use that version to get the same files.{unseeded} Continue
 training the shipped weights with `python -m training --resume --minutes M`.
 
 ## Known limits
