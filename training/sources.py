@@ -47,7 +47,7 @@ MAX_MEAN_LINE_CHARS = 90
 
 
 class MissingSource(RuntimeError):
-    pass
+    """A pinned distribution of the corpus is not installed; the message says how to get it."""
 
 
 def root_of(name: str) -> Path:

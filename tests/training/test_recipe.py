@@ -147,16 +147,24 @@ def test_tokenizer_keeps_fim_tokens_whole_and_splits_newlines():
     assert tok.decode(tok.encode(texts[0]).ids) == texts[0]
 
 
+# A model small enough to train in a second, on rows of _row()'s ids.
+TINY = TrainConfig(
+    hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
+    min_lr=3e-4, warmup_steps=2, steps=8, threads=1, bf16=False, eval_every_s=1e9,
+)  # fmt: skip
+
+
+def _tiny_files() -> list[np.ndarray]:
+    return [_row(40)[0] % 200 for _ in range(4)]
+
+
 def test_a_few_real_training_steps_lower_the_loss(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     from training.train import evaluate, make_model, train
 
-    cfg = TrainConfig(
-        hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
-        min_lr=3e-4, warmup_steps=2, steps=30, threads=1, bf16=False, eval_every_s=1e9,
-    )  # fmt: skip
-    files = [_row(40)[0] % 200 for _ in range(4)]
+    cfg = replace(TINY, steps=30)
+    files = _tiny_files()
     model = make_model(cfg, 256, SP)
     before = evaluate(model, files[:1], 100, SP.eot, cfg)["valid_nats_per_token"]
     state = train(model, files, files[:1], 100, np.array([NL]), SP, cfg, tmp_path)
@@ -173,11 +181,8 @@ def test_the_same_seed_repeats_a_run_exactly(tmp_path):
 
     from training.train import make_model, train
 
-    cfg = TrainConfig(
-        hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
-        min_lr=3e-4, warmup_steps=2, steps=8, threads=1, bf16=False, eval_every_s=1e9,
-    )  # fmt: skip
-    files = [_row(40)[0] % 200 for _ in range(4)]
+    cfg = TINY
+    files = _tiny_files()
 
     def run(seed: int, out: Path) -> dict:
         torch.manual_seed(999)  # the recipe seeds everything itself
