@@ -14,11 +14,10 @@ import numpy as np
 from . import corpus, export
 from . import tokenizer as tokmod
 from .data import SpecialIds
+from .export import SHIPPED, WEIGHTS
 from .train import TrainConfig, evaluate, make_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
-WEIGHTS = ROOT / "training" / "weights"
-SHIPPED = ROOT / "completion" / "models" / "default"
 
 
 def _args() -> argparse.Namespace:
@@ -47,24 +46,28 @@ def _args() -> argparse.Namespace:
     return p.parse_args()
 
 
+def _run_record(resume: bool, config: dict, state: dict, final: dict) -> dict:
+    """One row of the run history: what the model card's Reproduce section repeats."""
+    return {
+        "resume": resume,
+        "corpus": config.get("corpus", "stdlib"),
+        "steps": state["steps"],
+        "tokens": state["tokens"],
+        "minutes": round(state["seconds"] / 60, 1),
+        "lr": config["lr"],
+        "min_lr": config["min_lr"],
+        "warmup_steps": config["warmup_steps"],
+        "seed": config["seed"],
+        "final": final,
+    }
+
+
 def _history(prev: dict) -> list[dict]:
     """The runs behind ``training/weights`` (the first release predates the history field)."""
     if "history" in prev:
         return prev["history"]
-    return [
-        {
-            "resume": False,
-            "corpus": prev["config"].get("corpus", "stdlib"),
-            "steps": prev["steps"],
-            "tokens": prev["tokens"],
-            "minutes": round(prev["train_seconds"] / 60, 1),
-            "lr": prev["config"]["lr"],
-            "min_lr": prev["config"]["min_lr"],
-            "warmup_steps": prev["config"]["warmup_steps"],
-            "seed": prev["seed"],
-            "final": prev["final"],
-        }
-    ]
+    counts = {"steps": prev["steps"], "tokens": prev["tokens"], "seconds": prev["train_seconds"]}
+    return [_run_record(False, prev["config"], counts, prev["final"])]
 
 
 def main() -> None:
@@ -174,26 +177,23 @@ def main() -> None:
         "corpus": manifest["totals"],
         "python_version": manifest["python_version"],
         "licence": manifest["licence"],
-        "third_party": [
-            {k: t[k] for k in ("distribution", "version", "licence", "bytes")}
-            for t in manifest.get("third_party", [])
-        ],
+        "third_party": corpus.third_party_rows(manifest),
         "seed": cfg.seed,
         # Every run that led to these weights, oldest first: what the card's Reproduce lists.
         "history": [
             *state.get("history", []),
             {
-                "resume": bool(args.resume or state.get("history")),
-                "corpus": cfg.corpus,
-                "steps": state["step"],
-                "tokens": state["tokens"],
-                "minutes": round(state["elapsed"] / 60, 1),
-                "lr": cfg.lr,
-                "min_lr": cfg.min_lr,
-                "warmup_steps": cfg.warmup_steps,
-                "seed": cfg.seed,
+                **_run_record(
+                    bool(args.resume or state.get("history")),
+                    asdict(cfg),
+                    {
+                        "steps": state["step"],
+                        "tokens": state["tokens"],
+                        "seconds": state["elapsed"],
+                    },
+                    final,
+                ),
                 "init_seeded": True,
-                "final": final,
             },
         ],
     }

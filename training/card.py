@@ -14,11 +14,9 @@ import argparse
 import json
 from pathlib import Path
 
-from . import export
+from . import corpus, export
+from .export import SHIPPED, WEIGHTS
 
-ROOT = Path(__file__).resolve().parent.parent
-WEIGHTS = ROOT / "training" / "weights"
-SHIPPED = ROOT / "completion" / "models" / "default"
 SUITE = "humaneval-single"
 # The trial this recipe had to beat (issue #3): same harness, 9.3M params, 10.4M tokens.
 TRIAL = "1.22 bits/char, exact match 0.1%, pass 1.3%"
@@ -87,13 +85,7 @@ def main() -> None:
     args = p.parse_args()
     summary = json.loads((WEIGHTS / "training_state.json").read_text())
     manifest = json.loads((WEIGHTS / "manifest.json").read_text())
-    summary.setdefault(
-        "third_party",
-        [
-            {k: t[k] for k in ("distribution", "version", "licence", "bytes")}
-            for t in manifest.get("third_party", [])
-        ],
-    )
+    summary.setdefault("third_party", corpus.third_party_rows(manifest))
     export.write_card(summary, SHIPPED, evaluation(args.bench, args.fim_bench))
     print(f"wrote {SHIPPED / 'MODEL_CARD.md'}")
 

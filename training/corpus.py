@@ -47,6 +47,7 @@ def stdlib_root() -> Path:
 
 
 def _is_test(rel: str) -> bool:
+    """Test code by path: a test(s)/testing directory or a test_*.py file."""
     parts = set(rel.split("/"))
     return bool(parts & {"test", "tests", "testing"}) or rel.rsplit("/", 1)[-1].startswith("test_")
 
@@ -98,7 +99,7 @@ def collect_third_party(
         for rel, data in found:
             if not data.strip() or len(data) > MAX_FILE_BYTES:
                 continue
-            digest = sources.sha256(data)
+            digest = hashlib.sha256(data).hexdigest()
             if digest in seen:
                 continue
             try:
@@ -131,7 +132,7 @@ def collect_stdlib(root: Path | None = None) -> list[CorpusFile]:
             data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        is_test = "test" in parts or "tests" in parts or rel.startswith("test_")
+        is_test = _is_test(rel)
         if is_test and _bucket(rel, "test-keep") >= TEST_KEEP_SHARE:
             continue
         split = "valid" if _bucket(rel, "valid") < VALID_SHARE else "train"
@@ -147,6 +148,12 @@ def licence_summary(files: list[CorpusFile]) -> str:
     return f"{LICENCE} for the stdlib; {len(used)} third-party distributions: " + "; ".join(
         licences
     )
+
+
+def third_party_rows(manifest: dict) -> list[dict]:
+    """The manifest's third-party sources as the model card lists them."""
+    keys = ("distribution", "version", "licence", "bytes")
+    return [{k: t[k] for k in keys} for t in manifest.get("third_party", [])]
 
 
 def write_manifest(files: list[CorpusFile], out: Path, root: Path | None = None) -> dict:

@@ -10,6 +10,10 @@ from pathlib import Path
 
 from . import tokenizer as tokmod
 
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = ROOT / "training" / "weights"  # fp16 training weights: what --resume continues
+SHIPPED = ROOT / "completion" / "models" / "default"  # the CTranslate2 model in the package
+
 
 def save_weights(model, tok, summary: dict, weights: Path, work: Path) -> None:
     """fp16 safetensors + config + tokenizer: what ``--resume`` continues from."""

@@ -10,7 +10,6 @@ held-out slice stays the stdlib's, so validation numbers compare across releases
 
 from __future__ import annotations
 
-import hashlib
 from importlib import metadata
 from pathlib import Path
 
@@ -83,7 +82,3 @@ def files_of(name: str) -> tuple[str, list[tuple[str, bytes]]]:
         if path.is_file():
             out.append((rel, path.read_bytes()))
     return dist.version, out
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
