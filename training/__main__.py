@@ -15,7 +15,7 @@ from . import corpus, export
 from . import tokenizer as tokmod
 from .data import SpecialIds
 from .export import SHIPPED, WEIGHTS
-from .train import TrainConfig, evaluate, make_model, train
+from .train import TrainConfig, evaluate, evaluate_fim, make_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,7 +161,10 @@ def main() -> None:
         state.pop("optimizer", None)
     else:
         state = train(model, train_ids, valid_ids, valid_chars, newline_ids, sp, cfg, work, state)
-    final = evaluate(model, valid_ids, valid_chars, sp.eot, cfg)
+    final = {
+        **evaluate(model, valid_ids, valid_chars, sp.eot, cfg),
+        **evaluate_fim(model, valid_ids, newline_ids, sp, cfg),
+    }
     summary = {
         "config": asdict(cfg),
         "parameters": n_params,

@@ -13,7 +13,7 @@ import torch
 from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from .data import SpecialIds, Stream
+from .data import SpecialIds, Stream, fim_transform, windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class TrainConfig:
     warmup_steps: int = 200
     weight_decay: float = 0.1
     fim_rate: float = 0.5
+    spm_share: float = 0.2
     minutes: float = 95.0
     steps: int = 0  # >0: stop after this many steps and run the cosine over them, not minutes
     corpus: str = "extended"  # "stdlib" or "extended" (see training/corpus.py)
@@ -90,6 +91,34 @@ def evaluate(model, valid: list[np.ndarray], valid_chars: int, eot: int, cfg: Tr
     }
 
 
+@torch.no_grad()
+def evaluate_fim(
+    model, valid: list[np.ndarray], newline_ids: np.ndarray, sp: SpecialIds, cfg: TrainConfig
+) -> dict:
+    """Loss on the middle and end token of fixed line-aligned holes in the held-out files (PSM)."""
+    model.eval()
+    rng = np.random.default_rng(0)  # the same holes at every evaluation
+    total, count = 0.0, 0
+    for ids in valid:
+        mask = np.isin(ids, newline_ids)
+        for j, (w, m) in enumerate(windows(ids, mask, cfg.seq_len - 8, rng)):
+            if j >= 4 or len(w) < 16:
+                break
+            s = fim_transform(w, m, sp, rng, spm_share=0.0)
+            x = torch.from_numpy(s.ids).unsqueeze(0)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                logits = model(x[:, :-1]).logits.float()
+            nll = torch.nn.functional.cross_entropy(logits[0], x[0, 1:], reduction="none")
+            middle = torch.from_numpy(s.weight[1:]).bool()
+            # Only the middle and the end token: the prefix is ordinary left-to-right text.
+            first_mid = int(np.flatnonzero(s.ids == sp.middle)[0])
+            middle[:first_mid] = False
+            total += float(nll[middle].sum())
+            count += int(middle.sum())
+    model.train()
+    return {"valid_fim_nats_per_token": total / max(1, count), "valid_fim_tokens": count}
+
+
 def train(
     model,
     train_files,
@@ -119,7 +148,14 @@ def train(
     if "optimizer" in state:
         opt.load_state_dict(state.pop("optimizer"))
     stream = Stream(
-        train_files, newline_ids, sp, cfg.seq_len, cfg.batch, cfg.fim_rate, cfg.seed + state["step"]
+        train_files,
+        newline_ids,
+        sp,
+        cfg.seq_len,
+        cfg.batch,
+        cfg.fim_rate,
+        cfg.seed + state["step"],
+        cfg.spm_share,
     )
     budget = cfg.minutes * 60 if not cfg.steps else float("inf")
     t0 = time.monotonic() - state["elapsed"]
@@ -129,7 +165,7 @@ def train(
     else:
         bar = tqdm(total=int(budget), initial=int(state["elapsed"]), unit="s", desc="training")
     model.train()
-    for batch in stream.batches():
+    for batch, weight in stream.batches():
         elapsed = time.monotonic() - t0
         if elapsed >= budget or (cfg.steps and state["step"] >= cfg.steps):
             break
@@ -140,9 +176,11 @@ def train(
         x = torch.from_numpy(batch)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             logits = model(x[:, :-1]).logits
-        loss = torch.nn.functional.cross_entropy(
-            logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1)
+        w = torch.from_numpy(weight[:, 1:]).float().reshape(-1)
+        per_token = torch.nn.functional.cross_entropy(
+            logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none"
         )
+        loss = (per_token * w).sum() / w.sum().clamp(min=1.0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -157,7 +195,10 @@ def train(
         now = time.monotonic()
         if now - last_eval > cfg.eval_every_s:
             last_eval = now
-            ev = evaluate(model, valid_files, valid_chars, sp.eot, cfg)
+            ev = {
+                **evaluate(model, valid_files, valid_chars, sp.eot, cfg),
+                **evaluate_fim(model, valid_files, newline_ids, sp, cfg),
+            }
             state.setdefault("evals", []).append(
                 {"step": state["step"], "tokens": state["tokens"], **ev}
             )

@@ -14,7 +14,7 @@ pytest.importorskip("torch", reason="the training recipe needs torch (pip instal
 
 from training import corpus, sources
 from training import tokenizer as tokmod
-from training.data import SpecialIds, Stream, fim_transform, windows
+from training.data import SpecialIds, Stream, fim_transform, pick_hole, windows
 from training.train import TrainConfig, lr_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,32 +98,72 @@ def test_windows_start_on_line_boundaries_and_fit():
         assert ids[start : start + len(w)].tolist() == w.tolist()
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(40))
 def test_fim_rows_keep_every_token_and_rebuild_the_window(seed):
     ids, mask = _row()
-    row = fim_transform(ids, mask, SP, np.random.default_rng(seed))
-    assert row[-1] == SP.eot
+    sample = fim_transform(ids, mask, SP, np.random.default_rng(seed), spm_share=0.5)
+    row, weight = sample.ids, sample.weight
+    assert len(row) == len(weight) and row[-1] == SP.eot and weight[-1] == 1
     assert sorted(row[np.isin(row, [SP.prefix, SP.suffix, SP.middle])].tolist()) == [1, 2, 3]
     body = row[:-1]
     m = int(np.flatnonzero(body == SP.middle)[0])
     s = int(np.flatnonzero(body == SP.suffix)[0])
     if s == 1:  # SPM: <pre><suf> suffix <mid> prefix+middle
         rebuilt = np.concatenate([body[m + 1 :], body[2:m]])
+        suffix_part = slice(2, m)
     else:  # PSM: <pre> prefix <suf> suffix <mid> middle
         rebuilt = np.concatenate([body[1:s], body[m + 1 :], body[s + 1 : m]])
+        suffix_part = slice(s + 1, m)
     assert rebuilt.tolist() == ids.tolist()
+    # The loss never asks for the suffix or a marker; it always asks for the middle.
+    assert not weight[suffix_part].any() and not weight[[0, s, m]].any()
+    assert weight[m + 1 :].all()
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_fim_holes_fall_on_line_and_token_boundaries(seed):
+    ids, mask = _row(12, 6)
+    start, end = pick_hole(mask, np.random.default_rng(seed))
+    assert 0 <= start <= end <= len(ids)
+    starts = {0, *(np.flatnonzero(mask) + 1).tolist()}
+    middle = ids[start:end]
+    if NL in middle[:-1].tolist() or (len(middle) and middle[-1] == NL):
+        # Multi-line holes are whole lines: they start at a line start and end after a newline.
+        assert start in starts and (end in starts or end == len(ids))
+    else:
+        # Holes inside a line never take its newline (it stays in the suffix).
+        assert NL not in middle.tolist()
 
 
 def test_stream_rows_have_the_training_shape_and_follow_the_seed():
     files = [_row(30)[0], _row(50, 7)[0]]
     newline = np.array([NL])
 
-    def first(seed: int) -> np.ndarray:
+    def first(seed: int) -> tuple[np.ndarray, np.ndarray]:
         return next(Stream(files, newline, SP, 64, 4, 0.5, seed).batches())
 
-    a, b, c = first(7), first(7), first(8)
-    assert a.shape == (4, 65) and a.dtype == np.int64
+    (a, wa), (b, _), (c, _) = first(7), first(7), first(8)
+    assert a.shape == (4, 65) and a.dtype == np.int64 and wa.shape == a.shape
     assert (a == b).all() and not (a == c).all()
+
+
+def test_fim_samples_never_run_across_rows():
+    files = [_row(30)[0], _row(50, 7)[0], _row(9, 3)[0]]
+    stream = Stream(files, np.array([NL]), SP, 64, 8, 1.0, 3)
+    for _ in range(5):
+        rows, weights = next(stream.batches())
+        for row, w in zip(rows, weights, strict=True):
+            # Every FIM sample that starts in a row ends in it: a middle marker, then an end token.
+            ends = np.flatnonzero((row == SP.eot) & (w == 1))
+            mids = np.flatnonzero(row == SP.middle)
+            for p in np.flatnonzero(row == SP.prefix):
+                assert (ends > p).any() and ((mids > p) & (mids < ends[ends > p][0])).any()
+            # A row never opens inside a FIM sample.
+            first_mark = np.flatnonzero(np.isin(row, [SP.prefix, SP.suffix, SP.middle]))
+            assert not len(first_mark) or row[first_mark[0]] == SP.prefix
+            # Padding carries no loss.
+            pad = (row == SP.eot) & (w == 0)
+            assert not pad.any() or pad[np.flatnonzero(pad)[0] :].all()
 
 
 def test_schedule_warms_up_then_decays_to_the_floor():
