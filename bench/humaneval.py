@@ -5,6 +5,11 @@ OpenAI's HumanEval-infilling (Bavarian et al. 2022) masks the canonical solution
 every span of consecutive lines that starts and ends on a non-blank line (5,815 tasks, the
 one-line spans included). The hole starts at column 0 of its first line, so the middle carries
 its own indentation, and the filled-in program must pass the problem's tests.
+
+Placement: OpenAI's hole is the masked lines *and their final newline*, so the cursor sits at
+column 0 in front of the next line's code ("official"). An editor user writing that line sees
+an empty line under the cursor instead ("editor": the newline stays in the document). Both are
+real; the report says which one ran.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from completion import Mode
 from .tasks import Task
 
 KINDS = {"single": Mode.LINE, "multi": Mode.BLOCK}
+PLACEMENTS = ("official", "editor")
 
 
 def load_problems() -> list[dict]:
@@ -42,12 +48,16 @@ def spans(solution: str, kind: str) -> Iterator[tuple[int, int]]:
             yield first, last
 
 
-def mask(problem: dict, first: int, last: int, kind: str) -> Task:
-    """The task that hides lines ``first..last`` of the canonical solution."""
+def mask(problem: dict, first: int, last: int, kind: str, placement: str = "official") -> Task:
+    """The task that hides lines ``first..last`` of the canonical solution (see PLACEMENTS)."""
     lines = problem["canonical_solution"].split("\n")
     before = "".join(line + "\n" for line in lines[:first])
     middle = "\n".join(lines[first : last + 1])
-    after = "\n" + "\n".join(lines[last + 1 :])
+    after = "\n".join(lines[last + 1 :])
+    if placement == "official":
+        middle += "\n"
+    else:
+        after = "\n" + after
     text = problem["prompt"] + before + after
     check = f"\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n"
     name = "SingleLine" if kind == "single" else "MultiLine"
@@ -64,12 +74,14 @@ def mask(problem: dict, first: int, last: int, kind: str) -> Task:
     )
 
 
-def humaneval_tasks(kind: str) -> list[Task]:
+def humaneval_tasks(kind: str, placement: str = "official") -> list[Task]:
     """Every task of one kind ("single" or "multi"), in problem then line order."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {list(PLACEMENTS)}, got {placement!r}")
     return [
-        mask(p, first, last, kind)
+        mask(p, first, last, kind, placement)
         for p in load_problems()
         for first, last in spans(p["canonical_solution"], kind)
     ]

@@ -43,6 +43,7 @@ class BenchConfig:
     threads: int = 1
     prompt_format: str = "auto"  # "auto" (the model's own choice), "fim" or "prefix"
     lines_path: str | None = None
+    placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0
     out: Path = Path("bench-results")
@@ -62,13 +63,13 @@ class ModelSuite:
 
 MODEL_SUITES: dict[str, ModelSuite] = {
     "humaneval-single": ModelSuite(
-        lambda c: select(humaneval_tasks("single"), c.limit, c.seed),
+        lambda c: select(humaneval_tasks("single", c.placement), c.limit, c.seed),
         ("pass", "exact_match", "edit_similarity"),
         48,
         True,
     ),
     "humaneval-multi": ModelSuite(
-        lambda c: select(humaneval_tasks("multi"), c.limit, c.seed),
+        lambda c: select(humaneval_tasks("multi", c.placement), c.limit, c.seed),
         ("pass", "exact_match", "edit_similarity"),
         128,
         True,
@@ -125,6 +126,7 @@ def _config(cfg: BenchConfig, engine, sandbox: Sandbox | None, ranker: Confidenc
         },
         "seed": cfg.seed,
         "limit": cfg.limit,
+        "humaneval_placement": cfg.placement,
         "ranking_confidence": ranker.source,
         "sandbox": {
             "isolation": sandbox.isolation if sandbox else "not used",
@@ -153,8 +155,8 @@ def _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out: Path) -> dic
     runs, hits = [], 0
     bar = tqdm(total=len(tasks), desc=name, unit="task", disable=not cfg.progress, file=sys.stderr)
     with bar, (out / f"{name}-tasks.jsonl").open("w", encoding="utf-8") as log:
-        for i, task in enumerate(tasks):
-            run = runner.run(task, i)
+        for task in tasks:
+            run = runner.run(task)
             runs.append(run)
             log.write(json.dumps(task_record(run)) + "\n")
             hits += bool(run.candidates) and run.candidates[0].correct
@@ -186,7 +188,12 @@ def run_bench(cfg: BenchConfig) -> dict:
         from completion import CT2Engine
 
         engine = CT2Engine(
-            cfg.model, cfg.device, cfg.compute_type, cfg.threads, prompt_format=cfg.prompt_format
+            cfg.model,
+            cfg.device,
+            cfg.compute_type,
+            cfg.threads,
+            prompt_format=cfg.prompt_format,
+            repeatable=True,
         )
     if any(s in MODEL_SUITES and MODEL_SUITES[s].executes for s in cfg.suites):
         sandbox = Sandbox(timeout=cfg.timeout)

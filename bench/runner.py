@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -46,6 +47,12 @@ def select(tasks: Sequence[Task], limit: int | None, seed: int) -> list[Task]:
     return order if limit is None else order[:limit]
 
 
+def task_seed(seed: int, task_id: str) -> int:
+    """The sampling seed of one task: from the run's seed and the task's id, never its position,
+    so a task draws the same samples whatever order or subset of tasks a run takes."""
+    return (seed * 1_000_003 + zlib.crc32(task_id.encode("utf-8"))) % (2**31 - 1)
+
+
 def raw_text(engine, prompt: Prompt, sample: Sample) -> str:
     """A sample's text as the model wrote it: up to its end token, minus the healed characters."""
     ids = list(sample.token_ids)
@@ -72,7 +79,7 @@ class Runner:
 
     Args:
         engine: a loaded ``CT2Engine``.
-        policy: sampling policy; its seed is offset by the task's index for each task.
+        policy: sampling policy; each task samples with ``task_seed(policy.seed, task.id)``.
         sandbox: runs HumanEval programs; tasks without tests need none.
         model: confidence model the engine ranks with (default priors).
     """
@@ -82,12 +89,12 @@ class Runner:
     sandbox: Sandbox | None = None
     model: ConfidenceModel | None = None
 
-    def run(self, task: Task, index: int = 0) -> TaskRun:
-        """One request for ``task`` (sampling seed: the policy's seed + ``index``), scored."""
+    def run(self, task: Task) -> TaskRun:
+        """One request for ``task`` (sampling seed: ``task_seed``), scored."""
         from grammars import syntax_delta
 
         rec = RecordingEngine(self.engine)
-        policy = replace(self.policy, mode=task.mode, seed=self.policy.seed + index)
+        policy = replace(self.policy, mode=task.mode, seed=task_seed(self.policy.seed, task.id))
         request = CompletionRequest(task.text, task.offset, None, task.path, policy)
         t0 = time.perf_counter()
         outcome = suggest(rec, request, options=RankOptions(top_k=policy.n), model=self.model)

@@ -89,6 +89,7 @@ def make_candidates(
         block_end: for BLOCK mode, returns where the current block ends in a completion.
     """
     line_prefix = prefix.rsplit("\n", 1)[-1]
+    next_line_has_code = bool(suffix.split("\n", 1)[0].strip())
     out: dict[str, Candidate] = {}
     votes: dict[str, int] = {}
     for index, s in enumerate(samples):
@@ -118,6 +119,10 @@ def make_candidates(
         )
         if mode is Mode.LINE:
             text = text.rstrip("\n")
+            if not line_prefix and next_line_has_code and text.strip():
+                # The cursor is at column 0 in front of code: the completion is a whole new
+                # line, and the code after the cursor must stay on a line of its own.
+                text += "\n"
         if not text.strip():
             continue
         keep = max(1, sum(1 for st in starts if st < len(text)))

@@ -26,6 +26,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--path", help="repository to draw lines from (the lines suite)")
     p.add_argument("--limit", type=int, default=40, help="tasks per suite (default 40; 0: all)")
+    p.add_argument(
+        "--placement",
+        choices=["official", "editor"],
+        default="official",
+        help="HumanEval holes: OpenAI's (the line and its newline; the cursor at column 0 of "
+        "the next line's code) or an editor's (the cursor on an empty line)",
+    )
     p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
     p.add_argument("--temperature", type=float, default=0.4)
     p.add_argument("--top-p", type=float, default=0.95)
@@ -58,6 +65,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
     optional = {"--path": args.path, "--model": args.model, "--max-tokens": args.max_tokens}
     if args.prompt_format != "auto":
         optional["--prompt-format"] = args.prompt_format
+    if args.placement != "official":
+        optional["--placement"] = args.placement
     parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
     parts += [
         "--limit",
@@ -75,6 +84,12 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
+    if args.limit < 0:
+        print(
+            f"entropy-complete: error: --limit must be 0 (all) or more, not {args.limit}",
+            file=sys.stderr,
+        )
+        return 2
     if "lines" in suites and not args.path:
         print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
         return 2
@@ -94,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         prompt_format=args.prompt_format,
         lines_path=args.path,
+        placement=args.placement,
         confidence=args.confidence,
         timeout=args.timeout,
         out=args.out,

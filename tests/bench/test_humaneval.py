@@ -32,12 +32,22 @@ def test_counts_match_openai_infilling(problems, single, multi) -> None:
     assert all(t.mode is Mode.LINE for t in single) and all(t.mode is Mode.BLOCK for t in multi)
 
 
-def test_filling_the_hole_gives_back_the_solution(problems, single, multi) -> None:
+@pytest.mark.parametrize("placement", ["official", "editor"])
+def test_filling_the_hole_gives_back_the_solution(problems, placement) -> None:
+    single = humaneval_tasks("single", placement)
+    multi = humaneval_tasks("multi", placement)
     for t in single + multi:
         p = problems["HumanEval/" + t.id.split("/")[2]]
         assert t.filled(t.target) == p["prompt"] + p["canonical_solution"], t.id
         assert t.target.strip()
-    assert all("\n" not in t.target for t in single)
+    if placement == "official":
+        # OpenAI's hole is the line and its newline: the cursor sits at column 0 of the
+        # next line's code (or at the end of the solution).
+        assert all(t.target.endswith("\n") and t.target.count("\n") == 1 for t in single)
+        assert all(t.offset == 0 or t.text[t.offset - 1] == "\n" for t in single)
+    else:
+        # An editor's cursor on the empty line the masked line left behind.
+        assert all("\n" not in t.target and t.text[t.offset] == "\n" for t in single)
 
 
 def test_masking_by_hand() -> None:
@@ -50,13 +60,18 @@ def test_masking_by_hand() -> None:
     }
     assert list(spans(problem["canonical_solution"], "single")) == [(0, 0), (2, 2)]
     assert list(spans(problem["canonical_solution"], "multi")) == [(0, 0), (0, 2), (2, 2)]
-    t = mask(problem, 2, 2, "single")
+    t = mask(problem, 2, 2, "single", "editor")
     assert t.id == "SingleLine/HumanEval/999/L2"
     assert t.text[: t.offset] == "def f(x):\n    y = x\n\n"
     assert t.text[t.offset :] == "\n"
     assert t.target == "    return y"
-    m = mask(problem, 0, 2, "multi")
+    o = mask(problem, 0, 0, "single")
+    assert o.text[: o.offset] == "def f(x):\n" and o.text[o.offset :] == "\n    return y\n"
+    assert o.target == "    y = x\n"
+    m = mask(problem, 0, 2, "multi", "editor")
     assert m.target == "    y = x\n\n    return y" and m.text == "def f(x):\n\n"
+    m = mask(problem, 0, 2, "multi")
+    assert m.target == "    y = x\n\n    return y\n" and m.text == "def f(x):\n"
 
 
 def test_canonical_lines_pass_their_tests_in_the_sandbox(single) -> None:

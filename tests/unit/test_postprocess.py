@@ -123,3 +123,15 @@ def test_line_end_rules() -> None:
     assert line_end("abc\ndef", "x = ") == 3
     assert line_end("\n    y\nz", "if a:") == 6
     assert line_end("\nfoo", "") == 0
+
+
+def test_a_whole_line_in_front_of_code_keeps_its_newline() -> None:
+    # Cursor at column 0 with code after it (OpenAI's single-line holes): the completion is a
+    # new line, so the code after the cursor must not be glued onto it.
+    (c,) = run([sample([1, 2, 3, 4, 5, 6, 7])], prefix="def f(x):\n", suffix="    return y\n")
+    assert c.text == "foo(x)\n"
+    # On an empty line, or mid-line, nothing is added.
+    (c,) = run([sample([1, 2, 3, 4, 5, 6, 7])], prefix="def f(x):\n", suffix="\n    return y")
+    assert c.text == "foo(x)"
+    (c,) = run([sample([1, 2, 3, 4, 5, 6, 7])], prefix="y = ", suffix=" + 1\n")
+    assert c.text == "foo(x)"
