@@ -1,10 +1,14 @@
-"""Fits the confidence model on one half of the tasks and measures its quality on the other.
+"""Fits the ranking score and the confidence on benchmark runs, and measures how well they hold.
 
-The fit is an L2-regularised logistic regression (Newton / IRLS on standardised features, in
-numpy) from a candidate's features to whether it was correct, over every candidate of the
-calibration half. The weights are mapped back to raw feature units so that
-``ranking.ConfidenceModel`` applies them as they are, and written as JSON that
-``ConfidenceModel.load`` reads.
+Two fits over the candidates of ``runs`` (label: correct), both in numpy:
+
+- the rank score: a conditional logit (Newton steps on the softmax over each request's
+  candidates; only requests with both right and wrong candidates teach it anything);
+- the confidence: an L2-regularised logistic regression (Newton / IRLS) over every candidate,
+  on the rank score, the candidate's log softmax share and the other features.
+
+Features are standardised for the fits and the weights mapped back to raw units, so
+``ranking.ConfidenceModel`` applies them as they are.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ranking import FEATURE_NAMES, ConfidenceModel
-from ranking.confidence import vector
+from ranking import ConfidenceModel
+from ranking.confidence import CONFIDENCE_INPUTS, RANK_INPUTS, vector
 
 from .metrics import auroc, brier, ece, reliability, risk_coverage
 from .tasks import Scored, TaskRun
@@ -29,6 +33,14 @@ def halves(runs: Sequence[TaskRun], seed: int) -> tuple[list[TaskRun], list[Task
     return order[:mid], order[mid:]
 
 
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    live = sd > 1e-12
+    z = np.where(live, (x - mu) / np.where(live, sd, 1.0), 0.0)
+    return z, mu, np.where(live, sd, 1.0), live
+
+
 def fit_logistic(
     x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 100
 ) -> tuple[float, np.ndarray]:
@@ -37,10 +49,7 @@ def fit_logistic(
     Features are standardised for the fit; constant features get weight 0. The bias has a
     small penalty too, so that a half where every candidate failed still gives a finite model.
     """
-    mu = x.mean(axis=0)
-    sd = x.std(axis=0)
-    live = sd > 1e-12
-    z = np.where(live, (x - mu) / np.where(live, sd, 1.0), 0.0)
+    z, mu, sd, live = _standardise(x)
     a = np.hstack([np.ones((len(z), 1)), z])
     penalty = np.diag([1e-2] + [l2] * z.shape[1])
     w = np.zeros(a.shape[1])
@@ -52,20 +61,87 @@ def fit_logistic(
         w -= step
         if np.max(np.abs(step)) < 1e-9:
             break
-    raw = np.where(live, w[1:] / np.where(live, sd, 1.0), 0.0)
+    raw = np.where(live, w[1:] / sd, 0.0)
     return float(w[0] - raw @ mu), raw
 
 
+def fit_conditional_logit(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = 1.0, iterations: int = 50
+) -> np.ndarray:
+    """Weights w maximising sum over groups of log(sum of softmax(x @ w) over the right rows).
+
+    Each group is one request: its candidates' inputs and 0/1 labels. Groups that are all right
+    or all wrong carry no information about the order and are skipped.
+    """
+    mixed = [(x, y) for x, y in groups if 0 < y.sum() < len(y)]
+    d = groups[0][0].shape[1] if groups else 0
+    if not mixed:
+        return np.zeros(d)
+    _, mu, sd, live = _standardise(np.vstack([x for x, _ in mixed]))
+    zs = [(np.where(live, (x - mu) / sd, 0.0), y.astype(bool)) for x, y in mixed]
+
+    def loss_grad_hess(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        loss, grad, hess = 0.5 * l2 * w @ w, l2 * w, l2 * np.eye(d)
+        for z, y in zs:
+            s = z @ w
+            s = s - s.max()
+            p = np.exp(s) / np.exp(s).sum()
+            right = p[y].sum()
+            loss -= np.log(right)
+            r = np.where(y, p / right, 0.0)
+            grad += z.T @ (p - r)
+            hess += z.T @ ((np.diag(p) - np.outer(p, p)) @ z)
+        return float(loss), grad, hess
+
+    w = np.zeros(d)
+    loss, grad, hess = loss_grad_hess(w)
+    for _ in range(iterations):
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-4:  # backtracking: the objective is not convex with several right rows
+            cand = w - t * step
+            new = loss_grad_hess(cand)
+            if new[0] <= loss:
+                break
+            t /= 2
+        else:
+            break
+        w, (loss, grad, hess) = cand, new
+        if np.max(np.abs(t * step)) < 1e-7:
+            break
+    return np.where(live, w / sd, 0.0)
+
+
 def fit(runs: Sequence[TaskRun], source: str, l2: float = 1.0) -> ConfidenceModel:
-    """A ConfidenceModel fitted on every candidate of ``runs`` (label: correct)."""
-    cands = [c for run in runs for c in run.candidates]
-    if not cands:
+    """A rank score and a confidence fitted on every candidate of ``runs`` (label: correct)."""
+    runs = [r for r in runs if r.candidates]
+    if not runs:
         return ConfidenceModel(source=f"{source} (no candidates: default priors)")
-    x = np.array([vector(c.features) for c in cands], dtype=np.float64)
-    y = np.array([c.correct for c in cands], dtype=np.float64)
-    bias, w = fit_logistic(x, y, l2)
-    weights = {name: round(float(v), 6) + 0.0 for name, v in zip(FEATURE_NAMES, w)}
-    return ConfidenceModel(round(bias, 6), weights, f"{source}, {len(cands)} candidates")
+    groups = [
+        (
+            np.array([vector(c.features, RANK_INPUTS) for c in r.candidates], dtype=np.float64),
+            np.array([c.correct for c in r.candidates], dtype=np.float64),
+        )
+        for r in runs
+    ]
+    w_rank = fit_conditional_logit(groups, l2)
+    rank_weights = {n: round(float(v), 6) + 0.0 for n, v in zip(RANK_INPUTS, w_rank, strict=True)}
+    ranker = ConfidenceModel(rank_weights=rank_weights)
+    rows, labels = [], []
+    others = [n for n in CONFIDENCE_INPUTS if n not in ("rank_score", "log_share")]
+    for (x, y), r in zip(groups, runs, strict=True):
+        s = x @ w_rank
+        share = s - (np.log(np.exp(s - s.max()).sum()) + s.max())
+        for k, c in enumerate(r.candidates):
+            rows.append([s[k], share[k], *vector(c.features, others)])
+            labels.append(y[k])
+    bias, w = fit_logistic(np.array(rows), np.array(labels), l2)
+    names = ("rank_score", "log_share", *others)
+    weights = {n: round(float(v), 6) + 0.0 for n, v in zip(names, w, strict=True)}
+    n_cands = sum(len(r.candidates) for r in runs)
+    return ConfidenceModel(
+        round(bias, 6), weights, ranker.rank_weights, f"{source}, {n_cands} candidates"
+    )
 
 
 def shown(run: TaskRun, model: ConfidenceModel | None) -> tuple[Scored, float] | None:
@@ -78,8 +154,12 @@ def shown(run: TaskRun, model: ConfidenceModel | None) -> tuple[Scored, float] |
         return None
     if model is None:
         return run.candidates[0], run.candidates[0].confidence
-    scored = [(c, model.score(c.features)) for c in run.candidates]
-    return min(scored, key=lambda cs: (not cs[0].features.syntax_ok, -cs[1]))
+    assessed = model.assess([c.features for c in run.candidates])
+    best = min(
+        range(len(run.candidates)),
+        key=lambda i: (not run.candidates[i].features.syntax_ok, -assessed[i][0]),
+    )
+    return run.candidates[best], assessed[best][1]
 
 
 def quality(runs: Sequence[TaskRun], model: ConfidenceModel | None) -> dict:
@@ -102,12 +182,23 @@ def quality(runs: Sequence[TaskRun], model: ConfidenceModel | None) -> dict:
 def calibration_report(
     runs: Sequence[TaskRun], seed: int, source: str
 ) -> tuple[dict, ConfidenceModel]:
-    """Fit on one half, report the fitted model and the default priors on the other half."""
+    """The shown confidence on every task, and a refit on one half judged on the other.
+
+    ``shown`` is what users see (the engine's own calibration, e.g. the model's shipped
+    ``confidence.json``); ``fitted``/``priors`` compare a fit on this suite's calibration
+    half with the engine's confidence on the held-out half.
+    """
     cal, held = halves(runs, seed)
     model = fit(cal, source)
     return {
         "calibration_tasks": len(cal),
         "held_out_tasks": len(held),
-        "fitted": {"bias": model.bias, "weights": model.weights, **quality(held, model)},
+        "shown": quality(runs, None),
+        "fitted": {
+            "bias": model.bias,
+            "weights": model.weights,
+            "rank_weights": model.rank_weights,
+            **quality(held, model),
+        },
         "priors": quality(held, None),
     }, model

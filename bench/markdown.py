@@ -46,13 +46,21 @@ def ranker_rows(suite: dict) -> list[str]:
 
 def confidence_rows(conf: dict) -> list[str]:
     rows = [
-        f"Confidence of the shown suggestion on the held-out half ({conf['held_out_tasks']} tasks; "
-        f"fitted on the other {conf['calibration_tasks']}):",
+        "Confidence of the top suggestion: as shown (the engine's calibration, every task); "
+        f"and a refit on this suite's calibration half ({conf['calibration_tasks']} tasks) "
+        f"against the shown confidence, both on the held-out half ({conf['held_out_tasks']}):",
         "",
-        "| model | n | accuracy | mean conf. | AUROC | ECE | Brier | acc@50% | acc@80% | acc@90% | AURC |",
+        "| confidence | n | accuracy | mean conf. | AUROC | ECE | Brier | acc@50% | acc@80% | acc@90% | AURC |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for key, title in (("fitted", "fitted logistic"), ("priors", "default priors")):
+    series = (
+        ("shown", "**shown**, all tasks"),
+        ("fitted", "refit here, held-out half"),
+        ("priors", "shown, held-out half"),
+    )
+    for key, title in series:
+        if key not in conf:
+            continue
         q = conf[key]
         at = q["risk_coverage"]["at"]
         rows.append(

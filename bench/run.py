@@ -195,6 +195,8 @@ def run_bench(cfg: BenchConfig) -> dict:
             prompt_format=cfg.prompt_format,
             repeatable=True,
         )
+        if not cfg.confidence:
+            ranker = ConfidenceModel.for_model(engine.info.path)
     if any(s in MODEL_SUITES and MODEL_SUITES[s].executes for s in cfg.suites):
         sandbox = Sandbox(timeout=cfg.timeout)
     started = time.time()

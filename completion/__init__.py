@@ -12,6 +12,7 @@ from .errors import (
     ModelNotFoundError,
     NotADecoderModelError,
     TokenizerNotFoundError,
+    UnsupportedLanguageError,
 )
 from .pipeline import CompletionResult, complete
 from .types import Candidate, CompletionRequest, GenerationTimings, Mode, Sample, SamplingPolicy
@@ -28,6 +29,7 @@ __all__ = [
     "GenerationCancelled",
     "GenerationTimings",
     "InvalidRequestError",
+    "UnsupportedLanguageError",
     "Mode",
     "ModelInfo",
     "ModelLoadError",

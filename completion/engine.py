@@ -61,6 +61,8 @@ class ModelInfo:
     compute_type: str
     context_tokens: int
     vocab_size: int
+    # Grammar names the model was trained on (entropy-complete.json "languages"); None: any.
+    languages: tuple[str, ...] | None = None
 
 
 class Engine(Protocol):
@@ -83,6 +85,17 @@ class Engine(Protocol):
         stop_at_newline: bool = False,
         stats: dict[str, float] | None = None,
     ) -> tuple[list[Sample], float]: ...
+
+
+def _languages(value: object) -> tuple[str, ...] | None:
+    """entropy-complete.json's ``languages``: a list of grammar names, or absent/"all" for any."""
+    if value is None or value == "all":
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ModelLoadError(
+            f'entropy-complete.json: "languages" must be a list of names or "all", not {value!r}'
+        )
+    return tuple(value)
 
 
 def _release_at_exit(ref: weakref.ref) -> None:
@@ -156,7 +169,16 @@ class CT2Engine:
         # What prompts use: a model's card may prefer prefix-only prompts even when its
         # tokenizer has FIM tokens (the shipped model completes far better that way).
         self.prompt_template = self.template if fmt == "fim" else None
-        self.stops = stop_tokens(vocab, self.template)
+        # Every special token ends a candidate: the end/FIM tokens of the family, and any other
+        # control token the tokenizer has, so that none is ever shown to a user as text.
+        specials = [
+            t.content for t in self.tokenizer.get_added_tokens_decoder().values() if t.special
+        ]
+        self.stops = tuple(
+            dict.fromkeys(
+                [*stop_tokens(vocab, self.template), *(t for t in specials if t in vocab)]
+            )
+        )
         self.stop_ids = frozenset(vocab[t] for t in self.stops)
         self.vocab_text = TokenText(self.tokenizer)
         self.newline_ids = frozenset(i for i, t in enumerate(self.vocab_text.text) if "\n" in t)
@@ -176,6 +198,7 @@ class CT2Engine:
                 context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT)
             ),
             vocab_size=len(vocab),
+            languages=_languages(meta.get("languages")),
         )
 
     def _new_generator(self):

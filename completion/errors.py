@@ -33,3 +33,7 @@ class GenerationCancelled(CompletionError):
 
 class ConversionError(CompletionError):
     """A Hugging Face model could not be converted (missing files, unsupported architecture)."""
+
+
+class UnsupportedLanguageError(CompletionError):
+    """The model declares the languages it knows, and the document's is not one of them."""

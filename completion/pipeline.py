@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .engine import Engine
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, UnsupportedLanguageError
 from .postprocess import make_candidates
 from .prompt import Prompt, build
 from .types import Candidate, CompletionRequest, GenerationTimings, Mode, Sample
+
+_EMPTY_PROMPT = Prompt(ids=(), heal_text="", heal_ids=(), prefix="", suffix="", fim=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,22 @@ def validate(request: CompletionRequest) -> None:
         raise InvalidRequestError("temperature must be 0..2, top_p in (0, 1], top_k >= 0")
     if p.max_new_tokens < 1:
         raise InvalidRequestError("max_new_tokens must be at least 1")
+
+
+def check_language(engine: Engine, language: str | None, request: CompletionRequest) -> None:
+    """Raises UnsupportedLanguageError when the model declares languages and this is not one.
+
+    A small model trained on Python writes confident Python into a Rust file; staying quiet is
+    better. ``request.any_language`` (the user's choice) turns the guard off.
+    """
+    known = engine.info.languages
+    if known is None or request.any_language or language in known:
+        return
+    what = language or request.language_id or "this file type"
+    raise UnsupportedLanguageError(
+        f"model {engine.info.model_id} knows only {', '.join(known)}, not {what}: no suggestion "
+        "(use a model that knows it, or turn the language guard off)"
+    )
 
 
 def _context_block(snippets: tuple[str, ...], comment: str) -> str:
@@ -97,6 +115,10 @@ def complete(
     t0 = time.perf_counter()
     spec = language_for(request.language_id, request.path)
     lang = spec.name if spec else None
+    check_language(engine, lang, request)
+    if not request.text.strip():
+        # Nothing to continue from: any suggestion would be a guess, so none is made.
+        return CompletionResult((), _EMPTY_PROMPT, lang, GenerationTimings(), 0)
     policy = request.policy
     comment = spec.comment if spec else "#"
     context = _context_block(request.context_snippets, comment)

@@ -42,6 +42,8 @@ class CompletionRequest:
     policy: SamplingPolicy = field(default_factory=SamplingPolicy)
     # Snippets from other open documents used as extra context (already chosen by the caller).
     context_snippets: tuple[str, ...] = ()
+    # Complete even when the model does not declare the document's language.
+    any_language: bool = False
 
 
 @dataclass(frozen=True, slots=True)

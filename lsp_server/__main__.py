@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 
-from . import cli_bench, cli_complete, cli_convert, cli_models, cli_server
+from . import cli_bench, cli_calibrate, cli_complete, cli_convert, cli_models, cli_server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_complete.add_parser(sub)
     cli_server.add_parser(sub)
     cli_bench.add_parser(sub)
+    cli_calibrate.add_parser(sub)
     cli_convert.add_parser(sub)
     cli_models.add_parser(sub)
     return p

@@ -41,6 +41,11 @@ def add_parser(sub) -> None:
         help="fill-in-the-middle or prefix-only prompts (auto: the model's preference)",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--any-language",
+        action="store_true",
+        help="complete even when the model does not declare the file's language",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -159,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
         include_greedy=not args.no_greedy and args.n > 1,
         seed=args.seed,
     )
-    request = CompletionRequest(text, offset, args.language, str(args.file), policy)
+    request = CompletionRequest(
+        text, offset, args.language, str(args.file), policy, any_language=args.any_language
+    )
     from completion import CT2Engine
 
     try:

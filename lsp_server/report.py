@@ -12,7 +12,9 @@ from typing import Any
 
 from .telemetry import rotated
 
-BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+# Deciles of the shown confidence: acceptance in each says whether the confidence holds for
+# this user (a calibrated 0.8 is accepted about 8 times in 10, if a right answer is accepted).
+BUCKETS = tuple(k / 10 for k in range(11))
 STAGES = ("total", "prompt", "prefill", "decode", "entropy", "postprocess", "rank")
 
 
@@ -36,6 +38,14 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def _conf(event: dict[str, Any]) -> float:
+    try:
+        value = float(event.get("confidence", 0))
+    except (TypeError, ValueError):
+        return 0.0
+    return min(1.0, max(0.0, value)) if math.isfinite(value) else 0.0
 
 
 def bucket_of(confidence: float) -> int:
@@ -68,7 +78,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             reviewed += 1
     buckets = []
     for i in range(len(BUCKETS) - 1):
-        ids = [k for k, e in shown.items() if bucket_of(float(e.get("confidence", 0))) == i]
+        ids = [k for k, e in shown.items() if bucket_of(_conf(e)) == i]
         acc = sum(1 for k in ids if k in accepted)
         buckets.append(
             {
@@ -76,8 +86,13 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 "shown": len(ids),
                 "accepted": acc,
                 "rate": acc / len(ids) if ids else None,
+                "mean_confidence": sum(_conf(shown[k]) for k in ids) / len(ids) if ids else None,
             }
         )
+    # How far acceptance is from the confidence, weighted by how often each decile was shown.
+    gap = sum(
+        b["shown"] * abs(b["rate"] - b["mean_confidence"]) for b in buckets if b["shown"]
+    ) / max(1, len(shown))
     latency = {}
     for stage in STAGES:
         values = [float(t[stage]) for t in requests.values() if stage in t]
@@ -102,6 +117,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "accepted": n_acc,
         "acceptance_rate": n_acc / n_shown if n_shown else None,
         "by_confidence": buckets,
+        "calibration_gap": gap if shown else None,
         "latency_ms": latency,
         "flags": flags,
         "reviewed": reviewed,
@@ -119,13 +135,18 @@ def format_text(r: dict[str, Any], path: Path) -> str:
         f"requests {r['requests']} (abstained {r['abstained']}), suggestions shown {r['shown']}, "
         f"accepted {r['accepted']} ({_pct(r['acceptance_rate'])})",
         "",
-        "acceptance by confidence",
-        f"  {'confidence':<10}  {'shown':>6}  {'accepted':>8}  {'rate':>5}",
+        "acceptance by confidence (calibrated: the rate is close to the mean confidence)",
+        f"  {'confidence':<10}  {'shown':>6}  {'accepted':>8}  {'rate':>5}  {'mean conf':>9}",
     ]
     for b in r["by_confidence"]:
+        if not b["shown"]:
+            continue
         lines.append(
-            f"  {b['range']:<10}  {b['shown']:>6}  {b['accepted']:>8}  {_pct(b['rate']):>5}"
+            f"  {b['range']:<10}  {b['shown']:>6}  {b['accepted']:>8}  {_pct(b['rate']):>5}  "
+            f"{_pct(b['mean_confidence']):>9}"
         )
+    if r.get("calibration_gap") is not None:
+        lines.append(f"  gap between acceptance and confidence (ECE): {r['calibration_gap']:.3f}")
     lines += [
         "",
         "latency per request (ms)",

@@ -79,14 +79,16 @@ class Suggester:
         self.telemetry = telemetry
         self.options = Options()
         self.rules = RuleSet.default()
-        self.confidence = ConfidenceModel()
+        self.confidence: ConfidenceModel | None = None  # None: the model's own
         self.cache = LRUCache(self.options.cache_size)
         self.typing = TypingThrough()
         self.neighbours = NeighbourIndex()
         self.stats = Stats()
         self._inflight: dict[str, _Generation] = {}
 
-    def configure(self, options: Options, rules: RuleSet, confidence: ConfidenceModel) -> None:
+    def configure(
+        self, options: Options, rules: RuleSet, confidence: ConfidenceModel | None
+    ) -> None:
         self.options, self.rules, self.confidence = options, rules, confidence
         self.cache = LRUCache(options.cache_size)
 

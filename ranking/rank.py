@@ -31,6 +31,7 @@ class Suggestion:
     features: Features
     flags: tuple[ReviewFlag, ...]
     candidate: Candidate
+    rank_score: float = 0.0  # what orders the candidates of a request (not a probability)
 
     @property
     def review_required(self) -> bool:
@@ -47,9 +48,9 @@ class Ranking:
     all_scored: tuple[Suggestion, ...]  # every candidate, ranked, for benchmarks and telemetry
 
 
-def order_key(s: Suggestion) -> tuple[bool, float]:
-    """Syntax-breaking candidates go below syntax-clean ones, then higher confidence first."""
-    return (not s.features.syntax_ok, -s.confidence)
+def order_key(s: Suggestion) -> tuple[bool, float, float]:
+    """Syntax-breaking candidates go below syntax-clean ones, then the higher rank score."""
+    return (not s.features.syntax_ok, -s.rank_score, -s.confidence)
 
 
 def rank(
@@ -79,7 +80,7 @@ def rank(
     model = model or ConfidenceModel()
     feats = compute(candidates, text, offset, language)
     scored = []
-    for c, f in zip(candidates, feats):
+    for c, f, (score, conf) in zip(candidates, feats, model.assess(feats), strict=True):
         flags: tuple[ReviewFlag, ...] = ()
         if language is not None:
             flags = tuple(
@@ -94,9 +95,9 @@ def rank(
                     rules=rules,
                 )
             )
-        scored.append(Suggestion(c.text, model.score(f), f, flags, c))
+        scored.append(Suggestion(c.text, conf, f, flags, c, rank_score=score))
     scored.sort(key=order_key)
-    best = scored[0].confidence if scored else 0.0
+    best = scored[0].confidence if scored else 0.0  # the confidence of what is shown first
     shown = [s for s in scored if s.features.syntax_ok or not options.drop_syntax_breaking]
     shown = _dedupe(shown)[: options.top_k]
     abstain = not shown or best < options.abstain_below

@@ -37,6 +37,9 @@ def suggest(
     cancel: threading.Event | None = None,
 ) -> Outcome:
     """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``)."""
+    if model is None:
+        # The model's own calibration when its directory has one (the shipped model does).
+        model = ConfidenceModel.for_model(engine.info.path)
     result = complete(engine, request, cancel)
     if cancel is not None and cancel.is_set():
         # Ranking parses the document once per candidate: skip it for a request nobody awaits.

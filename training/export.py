@@ -60,6 +60,8 @@ def convert(weights: Path, out: Path) -> None:
         # junk), so the engine uses them unless told otherwise.
         "prompt_format": "prefix",
         "architecture": config.get("architectures", ["?"])[0],
+        # The corpus is Python only: other languages get no suggestion rather than Python.
+        "languages": ["python"],
     }
     (tmp / "entropy-complete.json").write_text(json.dumps(meta, indent=1))
     shutil.rmtree(out, ignore_errors=True)

@@ -31,12 +31,13 @@ def apply_settings(ls: EntropyServer, raw: Any, where: str) -> Options:
             rules = rules.extended(os.path.expanduser(options.review.extra_rules))
         except RuleError as exc:
             notes.append(f"extra rules not loaded, using the shipped rules: {exc}")
-    confidence = ConfidenceModel()
+    # None: the loaded model's own calibration (confidence.json in its directory).
+    confidence: ConfidenceModel | None = None
     if options.model.confidence_model:
         try:
             confidence = ConfidenceModel.load(os.path.expanduser(options.model.confidence_model))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            notes.append(f"confidence model not loaded, using the default priors: {exc}")
+            notes.append(f"confidence model not loaded, using the model's own: {exc}")
     if notes:
         ls.message(" | ".join(notes))
     t = options.telemetry

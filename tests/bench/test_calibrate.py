@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.calibrate import calibration_report, fit_logistic, halves
+from bench.calibrate import calibration_report, fit_conditional_logit, fit_logistic, halves
 from bench.tasks import Scored, TaskRun
 from ranking import ConfidenceModel, Features
 
@@ -26,9 +26,36 @@ def test_constant_feature_and_one_class_stay_finite() -> None:
     assert np.isfinite(bias) and w[1] == 0.0
 
 
-def scored(correct: bool, lp: float) -> Scored:
-    f = Features(lp, lp * 3, -lp, -lp, -lp, True, True, 0, 0.5, 3)
-    return Scored("x", 0.5, f, 0, False, 1, correct, correct, 1.0)
+def scored(correct: bool, lp: float, agree: float = 0.5, text: str = "x") -> Scored:
+    f = Features(
+        mean_logprob=lp,
+        sum_logprob=lp * 3,
+        mean_entropy=-lp,
+        max_entropy=-lp,
+        tail_entropy=-lp,
+        ended=True,
+        emitted_eot=True,
+        syntax_delta=0,
+        agreement=agree,
+        n_tokens=3,
+    )
+    return Scored(text, 0.5, f, 0, False, 1, correct, correct, 1.0)
+
+
+def test_conditional_logit_learns_what_separates_candidates_of_one_request() -> None:
+    # Within each request the right candidate has the higher first input; the second input is
+    # noise that shifts whole requests, which a per-request softmax must ignore.
+    rng = np.random.default_rng(2)
+    groups = []
+    for _ in range(300):
+        shift = rng.normal(0, 5)
+        x = np.column_stack([rng.normal(size=4), np.full(4, shift)])
+        y = np.zeros(4)
+        y[int(np.argmax(x[:, 0] + rng.normal(0, 0.3, size=4)))] = 1
+        groups.append((x, y))
+    groups.append((np.ones((3, 2)), np.ones(3)))  # all right: no information, skipped
+    w = fit_conditional_logit(groups, l2=0.1)
+    assert w[0] > 1.0 and abs(w[1]) < 1e-6
 
 
 def test_report_fits_on_one_half_and_writes_a_loadable_model(tmp_path) -> None:
@@ -46,8 +73,30 @@ def test_report_fits_on_one_half_and_writes_a_loadable_model(tmp_path) -> None:
     )
     report, model = calibration_report(runs, seed=0, source="test")
     assert report["fitted"]["n"] == 30 and report["priors"]["n"] == 30
+    assert report["shown"]["n"] == 60
     assert report["fitted"]["auroc"] > 0.7
     assert model.weights["mean_logprob"] > 0
     model.save(tmp_path / "c.json")
     loaded = ConfidenceModel.load(tmp_path / "c.json")
-    assert loaded.weights == model.weights and loaded.bias == model.bias
+    assert loaded == model
+
+
+def test_fitted_confidence_is_calibrated_and_the_ranker_picks_the_right_one() -> None:
+    # Two candidates per request: the right one (when any) has the higher log-prob; how often a
+    # request has a right one depends on agreement. The fit must order by log-prob and say
+    # how often the top one is right.
+    rng = np.random.default_rng(3)
+    runs = []
+    for i in range(400):
+        agree = float(rng.random())
+        ok = bool(rng.random() < agree)
+        lp_good, lp_bad = float(rng.normal(-0.5, 0.2)), float(rng.normal(-1.5, 0.2))
+        cands = (scored(False, lp_bad, agree, "bad"), scored(ok, lp_good, agree, "good"))
+        runs.append(TaskRun(f"t{i}", cands, 0, None, (), (), 0.1, 0.1, 3, {}))
+    report, model = calibration_report(runs, seed=0, source="test")
+    fitted = report["fitted"]
+    assert fitted["accuracy"] == pytest.approx(
+        np.mean([r.candidates[1].correct for r in halves(runs, 0)[1]])
+    )
+    assert fitted["ece"] < 0.08 and fitted["auroc"] > 0.75
+    assert model.rank_weights["mean_logprob"] > 0

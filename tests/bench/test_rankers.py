@@ -10,7 +10,18 @@ from ranking import Features
 
 
 def cand(text, *, mean_lp, sum_lp, ent, delta=0, correct=False, votes=1, index=0, greedy=False):
-    f = Features(mean_lp, sum_lp, ent, ent, ent, True, True, delta, 0.5, 3)
+    f = Features(
+        mean_logprob=mean_lp,
+        sum_logprob=sum_lp,
+        mean_entropy=ent,
+        max_entropy=ent,
+        tail_entropy=ent,
+        ended=True,
+        emitted_eot=True,
+        syntax_delta=delta,
+        agreement=0.5,
+        n_tokens=3,
+    )
     return Scored(text, 0.5, f, index, greedy, votes, correct, correct, 1.0 if correct else 0.2)
 
 

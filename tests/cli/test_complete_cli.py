@@ -91,3 +91,43 @@ def test_model_dir_without_tokenizer_or_weights(tmp_path) -> None:
     (tmp_path / "model.bin").write_bytes(b"")
     r = cli("complete", str(EXAMPLE), "--line", "1", "--column", "1", "--model", str(tmp_path))
     assert r.returncode == 2 and "no tokenizer.json" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "column"),
+    [
+        ("main.rs", "fn main() {\n    for (k, v) in DIAGNOSTICS.\n}\n", 2, 31),
+        ("main.go", "package main\n\nfunc main() {\n    x := \n}\n", 4, 10),
+        ("main.c", "#include <stdio.h>\n\nint main(void) {\n    printf(\n}\n", 4, 12),
+    ],
+)
+def test_languages_the_model_does_not_know_get_no_suggestion(tmp_path, name, text, line, column):
+    # The shipped model was trained on Python only: it must not write Python into Rust.
+    src = tmp_path / name
+    src.write_text(text)
+    r = cli("complete", str(src), "--line", str(line), "--column", str(column), "--threads", "1")
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "knows only python" in r.stderr and "Traceback" not in r.stderr
+    forced = cli(
+        "complete", str(src), "--line", str(line), "--column", str(column), "--any-language"
+    )
+    assert forced.returncode == 0, forced.stderr
+
+
+@pytest.mark.parametrize("text", ["", "\n\n   \n"])
+def test_an_empty_file_gets_no_suggestion_and_no_special_token(tmp_path, text) -> None:
+    src = tmp_path / "empty.py"
+    src.write_text(text)
+    r = cli("complete", str(src), "--line", "1", "--column", "1", "--json", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["suggestions"] == []
+    assert "<fim_" not in r.stdout and "<|endoftext|>" not in r.stdout
+
+
+def test_special_tokens_end_a_candidate(engine) -> None:
+    # Every control token of the tokenizer is a stop: none can be decoded into a suggestion.
+    vocab = engine.tokenizer.get_vocab()
+    for token in ("<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>"):
+        assert vocab[token] in engine.stop_ids

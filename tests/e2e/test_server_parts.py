@@ -150,7 +150,9 @@ def test_telemetry_stays_bounded_and_report_reads_it(tmp_path: Path) -> None:
     report = summarise(read_events(path))
     assert 0 < report["shown"] < 200 and report["accepted"] > 0
     assert report["acceptance_rate"] == pytest.approx(0.25, abs=0.05)
-    assert report["by_confidence"][2]["shown"] == report["shown"]  # confidence 0.5
+    assert report["by_confidence"][5]["shown"] == report["shown"]  # confidence 0.5
+    # Accepted a quarter of the time at confidence 0.5: the report shows the gap.
+    assert report["calibration_gap"] == pytest.approx(abs(report["acceptance_rate"] - 0.5))
     assert report["latency_ms"]["total"]["p95"] >= report["latency_ms"]["total"]["p50"]
     assert percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.0
     assert json.loads(path.read_text().splitlines()[0])["event"] == "shown"

@@ -126,3 +126,30 @@ def test_confidence_is_monotone_in_its_signals(tmp_path) -> None:
     path.write_text('{"bias": 0, "weights": {"nonsense": 1}}')
     with pytest.raises(ValueError, match="nonsense"):
         ConfidenceModel.load(path)
+    path.write_text('{"bias": 0, "weights": {"agreement": "NaN"}}')
+    with pytest.raises(ValueError, match="finite"):
+        ConfidenceModel.load(path)
+    path.write_text("not json")
+    with pytest.raises(ValueError, match="not a confidence model"):
+        ConfidenceModel.load(path)
+    # A file from before the rank/confidence split: its weights become the rank score.
+    path.write_text('{"bias": 0.25, "weights": {"agreement": 2.0}}')
+    old = ConfidenceModel.load(path)
+    assert old.rank_weights == {"agreement": 2.0} and old.weights == {"rank_score": 1.0}
+
+
+def test_a_model_directory_brings_its_own_calibration(tmp_path) -> None:
+    assert ConfidenceModel.for_model(tmp_path) == ConfidenceModel()
+    fitted = ConfidenceModel(bias=-2.0, weights={"log_share": 1.0}, source="calibrated")
+    fitted.save(tmp_path / "confidence.json")
+    assert ConfidenceModel.for_model(tmp_path) == fitted
+
+
+def test_known_names_catches_invented_identifiers() -> None:
+    from ranking.features import document_names, known_share
+
+    names = document_names("def area(width, height):\n    return ", 30)
+    assert known_share("width * height", names, "    return ") == 1.0
+    assert known_share("widht * hieght", names, "    return ") == 0.0
+    # A name the line assigns is new on purpose; builtins are known.
+    assert known_share("total = len(width)", names, "    ") == 1.0

@@ -1,0 +1,101 @@
+"""`entropy-complete calibrate`: fit a model's ranking score and confidence, ship them with it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from completion import CompletionError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="fit a model's ranking and confidence on your code; write confidence.json",
+        description="Mask lines of the given files (whole lines and lines cut mid-way), ask the "
+        "model for each, and fit the ranking score and the shown confidence to how often its "
+        "answers are right. The result goes to MODEL/confidence.json, which the server, "
+        "`complete` and `bench` load by default. Use files the model did not train on and "
+        "that no benchmark you report uses.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="source files or directories to mask")
+    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
+    p.add_argument("--limit", type=int, default=1500, help="masked lines (default 1500)")
+    p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
+    p.add_argument("--temperature", type=float, default=0.4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--out", type=Path, help="where to write the fit (default: MODEL/confidence.json)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _fail(msg: str) -> int:
+    print(f"entropy-complete: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def _row(name: str, q: dict) -> str:
+    def f(v: float | None, pct: bool = False) -> str:
+        return "n/a" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.3f}")
+
+    return (
+        f"  {name:<28} n={q['n']:<5} right {f(q['accuracy'], True):>6}  mean conf "
+        f"{f(q['mean_confidence'], True):>6}  AUROC {f(q['auroc'])}  ECE {f(q['ece'])}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from tqdm import tqdm
+
+    from bench.calibrate import fit, halves, quality
+    from bench.masked import calibration_tasks
+    from bench.runner import Runner
+    from completion import CT2Engine, SamplingPolicy
+    from ranking import ConfidenceModel
+    from ranking.confidence import CALIBRATION_FILE
+
+    if args.limit < 20:
+        return _fail(f"--limit must be at least 20 masked lines, not {args.limit}")
+    if not 1 <= args.n <= 32:
+        return _fail(f"-n must be 1..32, not {args.n}")
+    try:
+        tasks = calibration_tasks(args.paths, args.limit, args.seed)
+        engine = CT2Engine(args.model, args.device, "auto", args.threads, repeatable=True)
+    except (CompletionError, ValueError) as e:
+        return _fail(str(e))
+    out = args.out or Path(engine.info.path) / CALIBRATION_FILE
+    if not args.dry_run and not out.parent.is_dir():
+        return _fail(f"--out: no such directory: {out.parent}")
+    shipped = ConfidenceModel.for_model(engine.info.path) if args.out is None else None
+    policy = SamplingPolicy(
+        n=args.n, temperature=args.temperature, include_greedy=args.n > 1, seed=args.seed
+    )
+    runner = Runner(engine, policy, None, ConfidenceModel())
+    runs = []
+    for task in tqdm(tasks, desc="calibrate", unit="line", disable=args.quiet, file=sys.stderr):
+        runs.append(runner.run(task))
+    source = f"calibrate, model {engine.info.model_id}, {len(tasks)} masked lines, seed {args.seed}"
+    cal, held = halves(runs, args.seed)
+    half = fit(cal, source + " (half)")
+    print(
+        f"model {engine.info.model_id}: {len(runs)} masked lines, n={args.n}, T={args.temperature}"
+    )
+    print(f"held-out half ({len(held)} lines), top suggestion:")
+    print(_row("fitted on the other half", quality(held, half)))
+    print(_row("default priors", quality(held, ConfidenceModel())))
+    if shipped is not None and shipped != ConfidenceModel():
+        print(_row("current confidence.json", quality(held, shipped)))
+    model = fit(runs, source)
+    if args.dry_run:
+        print("dry run: nothing written")
+        return 0
+    model.save(out)
+    print(f"wrote {out} (fitted on all {len(runs)} lines)")
+    return 0
