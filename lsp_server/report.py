@@ -76,10 +76,14 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             accepted.add(str(e.get("id")))
         elif kind == "reviewed":
             reviewed += 1
-    buckets = []
+    buckets: list[dict[str, Any]] = []
+    gap = 0.0  # how far acceptance is from the confidence, weighted by how often shown
     for i in range(len(BUCKETS) - 1):
         ids = [k for k, e in shown.items() if bucket_of(_conf(e)) == i]
         acc = sum(1 for k in ids if k in accepted)
+        if ids:
+            mean_conf = sum(_conf(shown[k]) for k in ids) / len(ids)
+            gap += len(ids) * abs(acc / len(ids) - mean_conf) / len(shown)
         buckets.append(
             {
                 "range": f"{BUCKETS[i]:.1f}-{BUCKETS[i + 1]:.1f}",
@@ -89,10 +93,6 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 "mean_confidence": sum(_conf(shown[k]) for k in ids) / len(ids) if ids else None,
             }
         )
-    # How far acceptance is from the confidence, weighted by how often each decile was shown.
-    gap = sum(
-        b["shown"] * abs(b["rate"] - b["mean_confidence"]) for b in buckets if b["shown"]
-    ) / max(1, len(shown))
     latency = {}
     for stage in STAGES:
         values = [float(t[stage]) for t in requests.values() if stage in t]

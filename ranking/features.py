@@ -19,10 +19,12 @@ NAME_WINDOW = 20_000
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Names a candidate may use without the document defining them.
 _COMMON = frozenset(
-    keyword.kwlist
-    + dir(builtins)
-    + ["self", "cls", "this", "true", "false", "null", "undefined", "let", "const", "var"]
-    + ["function", "return", "new", "fn", "func", "int", "str", "void", "string", "err"]
+    [
+        *keyword.kwlist,
+        *dir(builtins),
+        *("self", "cls", "this", "true", "false", "null", "undefined", "let", "const", "var"),
+        *("function", "return", "new", "fn", "func", "int", "str", "void", "string", "err"),
+    ]
 )
 
 

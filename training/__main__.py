@@ -113,12 +113,13 @@ def main() -> None:
         tok = tokmod.build(train_texts)
         tok.save(str(work / "tokenizer.json"))
         print(f"tokenizer trained in {time.monotonic() - t:.0f}s")
-    sp = SpecialIds(
-        *(
-            tok.token_to_id(s)
-            for s in (tokmod.EOT, tokmod.FIM_PREFIX, tokmod.FIM_MIDDLE, tokmod.FIM_SUFFIX)
-        )
-    )
+    ids = [
+        tok.token_to_id(s)
+        for s in (tokmod.EOT, tokmod.FIM_PREFIX, tokmod.FIM_MIDDLE, tokmod.FIM_SUFFIX)
+    ]
+    if any(i is None for i in ids):
+        raise SystemExit("python -m training: the tokenizer lacks the end or FIM tokens")
+    sp = SpecialIds(*(int(i) for i in ids if i is not None))
     vocab = tok.get_vocab()
     newline_ids = np.array(sorted(i for t, i in vocab.items() if t and set(t) == {"Ċ"}))
     enc = lambda texts: [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(texts)]  # noqa: E731

@@ -43,19 +43,21 @@ class TrainConfig:
 def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCausalLM:
     """A fresh decoder, initialised from ``cfg.seed`` so a run from scratch repeats exactly."""
     torch.manual_seed(cfg.seed)
-    config = LlamaConfig(
-        vocab_size=vocab_size,
-        hidden_size=cfg.hidden,
-        intermediate_size=cfg.intermediate,
-        num_hidden_layers=cfg.layers,
-        num_attention_heads=cfg.heads,
-        num_key_value_heads=cfg.heads,
-        max_position_embeddings=1024,
-        rope_theta=10000.0,
-        tie_word_embeddings=True,
-        bos_token_id=sp.eot,
-        eos_token_id=sp.eot,
-    )
+    # A plain dict: LlamaConfig takes rope_theta through **kwargs in recent transformers.
+    settings: dict = {
+        "vocab_size": vocab_size,
+        "hidden_size": cfg.hidden,
+        "intermediate_size": cfg.intermediate,
+        "num_hidden_layers": cfg.layers,
+        "num_attention_heads": cfg.heads,
+        "num_key_value_heads": cfg.heads,
+        "max_position_embeddings": 1024,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": True,
+        "bos_token_id": sp.eot,
+        "eos_token_id": sp.eot,
+    }
+    config = LlamaConfig(**settings)
     return LlamaForCausalLM(config)
 
 
