@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ranking import ConfidenceModel
-from ranking.confidence import CONFIDENCE_INPUTS, RANK_INPUTS, vector
+from ranking.confidence import CONFIDENCE_INPUTS, RANK_INPUTS, RANK_PRIOR, vector
 
 from .metrics import auroc, brier, ece, reliability, risk_coverage
 from .tasks import Scored, TaskRun
@@ -66,22 +66,29 @@ def fit_logistic(
 
 
 def fit_conditional_logit(
-    groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = 1.0, iterations: int = 50
+    groups: Sequence[tuple[np.ndarray, np.ndarray]],
+    l2: float = 1.0,
+    prior: np.ndarray | None = None,
+    iterations: int = 50,
 ) -> np.ndarray:
-    """Weights w maximising sum over groups of log(sum of softmax(x @ w) over the right rows).
+    """Weights w maximising sum over groups of log(sum of softmax(x @ w) over the right rows),
+    minus ``l2/2 * |w - prior|^2`` in standardised units (the fit starts at ``prior``, raw
+    units, and moves only as far as the data pays for).
 
     Each group is one request: its candidates' inputs and 0/1 labels. Groups that are all right
     or all wrong carry no information about the order and are skipped.
     """
-    mixed = [(x, y) for x, y in groups if 0 < y.sum() < len(y)]
     d = groups[0][0].shape[1] if groups else 0
+    base = np.zeros(d) if prior is None else np.asarray(prior, dtype=np.float64)
+    mixed = [(x, y) for x, y in groups if 0 < y.sum() < len(y)]
     if not mixed:
-        return np.zeros(d)
+        return base.copy()
     _, mu, sd, live = _standardise(np.vstack([x for x, _ in mixed]))
     zs = [(np.where(live, (x - mu) / sd, 0.0), y.astype(bool)) for x, y in mixed]
+    w0 = np.where(live, base * sd, 0.0)
 
     def loss_grad_hess(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        loss, grad, hess = 0.5 * l2 * w @ w, l2 * w, l2 * np.eye(d)
+        loss, grad, hess = 0.5 * l2 * (w - w0) @ (w - w0), l2 * (w - w0), l2 * np.eye(d)
         for z, y in zs:
             s = z @ w
             s = s - s.max()
@@ -93,7 +100,7 @@ def fit_conditional_logit(
             hess += z.T @ ((np.diag(p) - np.outer(p, p)) @ z)
         return float(loss), grad, hess
 
-    w = np.zeros(d)
+    w = w0.copy()
     loss, grad, hess = loss_grad_hess(w)
     for _ in range(iterations):
         step = np.linalg.solve(hess, grad)
@@ -109,7 +116,32 @@ def fit_conditional_logit(
         w, (loss, grad, hess) = cand, new
         if np.max(np.abs(t * step)) < 1e-7:
             break
-    return np.where(live, w / sd, 0.0)
+    return np.where(live, w / sd, base)
+
+
+# Penalties tried for the rank score, strongest first: cross-validation picks the one whose
+# top-1 accuracy is best, and on a tie the stronger one (closer to the baseline).
+RANK_PENALTIES = (1000.0, 100.0, 30.0, 10.0, 3.0)
+
+
+def _top1(groups: Sequence[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> float:
+    return float(sum(y[int(np.argmax(x @ w))] for x, y in groups))
+
+
+def choose_penalty(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], prior: np.ndarray, folds: int = 5
+) -> float:
+    """The rank penalty with the most right top-1 picks over ``folds`` held-out folds."""
+    best, best_hits = RANK_PENALTIES[0], -1.0
+    for l2 in RANK_PENALTIES:
+        hits = 0.0
+        for k in range(folds):
+            train = [g for i, g in enumerate(groups) if i % folds != k]
+            test = [g for i, g in enumerate(groups) if i % folds == k]
+            hits += _top1(test, fit_conditional_logit(train, l2, prior))
+        if hits > best_hits + 1e-9:
+            best, best_hits = l2, hits
+    return best
 
 
 def fit(runs: Sequence[TaskRun], source: str, l2: float = 1.0) -> ConfidenceModel:
@@ -124,7 +156,8 @@ def fit(runs: Sequence[TaskRun], source: str, l2: float = 1.0) -> ConfidenceMode
         )
         for r in runs
     ]
-    w_rank = fit_conditional_logit(groups, l2)
+    prior = np.array([RANK_PRIOR.get(n, 0.0) for n in RANK_INPUTS])
+    w_rank = fit_conditional_logit(groups, choose_penalty(groups, prior), prior)
     rank_weights = {n: round(float(v), 6) + 0.0 for n, v in zip(RANK_INPUTS, w_rank, strict=True)}
     ranker = ConfidenceModel(rank_weights=rank_weights)
     rows, labels = [], []

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
-from ranking import ConfidenceModel
+from ranking import ConfidenceModel, Features
 
 from .calibrate import calibration_report
 from .metrics import bootstrap, percentile
 from .rankers import ORACLE, per_task
-from .tasks import TaskRun
+from .tasks import Scored, TaskRun
 
 FIRST_TOKEN = "first_token"
 
@@ -115,10 +118,55 @@ def task_record(run: TaskRun) -> dict:
                 "confidence": round(c.confidence, 4),
                 "votes": c.votes,
                 "greedy": c.greedy,
-                "mean_logprob": round(c.features.mean_logprob, 4),
-                "mean_entropy": round(c.features.mean_entropy, 4),
-                "syntax_delta": c.features.syntax_delta,
+                "sample_index": c.sample_index,
+                # Every feature, so rankers and calibrations can be refitted from the file.
+                "features": asdict(c.features),
             }
             for c in run.candidates
         ],
+        "tokens": run.tokens,
+        "generate_s": round(run.generate_seconds, 4),
+        "timings": {k: round(v, 5) for k, v in run.timings.items()},
     }
+
+
+def run_from_record(record: dict) -> TaskRun:
+    """The TaskRun behind one line of <suite>-tasks.jsonl (the inverse of ``task_record``)."""
+    cands = tuple(
+        Scored(
+            text=c["text"],
+            confidence=c["confidence"],
+            features=Features(**c["features"]),
+            sample_index=c.get("sample_index", 0),
+            greedy=c["greedy"],
+            votes=c["votes"],
+            correct=c["correct"],
+            exact=c["exact"],
+            similarity=c["similarity"],
+        )
+        for c in record["candidates"]
+    )
+    return TaskRun(
+        task_id=record["task_id"],
+        candidates=cands,
+        first=record["first"],
+        greedy=record["greedy"],
+        raw_valid=tuple(record["raw_valid"]),
+        post_valid=tuple(record["post_valid"]),
+        latency=record["latency_ms"] / 1000,
+        generate_seconds=record.get("generate_s", 0.0),
+        tokens=record.get("tokens", 0),
+        timings=record.get("timings", {}),
+    )
+
+
+def load_runs(path: str | Path) -> list[TaskRun]:
+    """Every run of a <suite>-tasks.jsonl file; a malformed file is a ValueError."""
+    runs = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                runs.append(run_from_record(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}:{n}: not a task record ({e})") from None
+    return runs

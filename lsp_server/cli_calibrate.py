@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def add_parser(sub) -> None:
         "`complete` and `bench` load by default. Use files the model did not train on and "
         "that no benchmark you report uses.",
     )
-    p.add_argument("paths", nargs="+", type=Path, help="source files or directories to mask")
+    p.add_argument("paths", nargs="*", type=Path, help="source files or directories to mask")
     p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
     p.add_argument("--limit", type=int, default=1500, help="masked lines (default 1500)")
     p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
@@ -31,6 +32,16 @@ def add_parser(sub) -> None:
         "--out", type=Path, help="where to write the fit (default: MODEL/confidence.json)"
     )
     p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
+    p.add_argument(
+        "--save-runs",
+        type=Path,
+        help="also write every masked line's candidates and features (JSONL) to this file",
+    )
+    p.add_argument(
+        "--from-runs",
+        type=Path,
+        help="refit from a --save-runs file (or a bench <suite>-tasks.jsonl) without the model",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -56,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bench.calibrate import fit, halves, quality
     from bench.masked import calibration_tasks
+    from bench.report import load_runs, task_record
     from bench.runner import Runner
     from completion import CT2Engine, SamplingPolicy
     from ranking import ConfidenceModel
@@ -65,33 +77,42 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--limit must be at least 20 masked lines, not {args.limit}")
     if not 1 <= args.n <= 32:
         return _fail(f"-n must be 1..32, not {args.n}")
+    if bool(args.paths) == bool(args.from_runs):
+        return _fail("give source paths to mask, or --from-runs FILE (not both)")
     try:
-        tasks = calibration_tasks(args.paths, args.limit, args.seed)
-        engine = CT2Engine(args.model, args.device, "auto", args.threads, repeatable=True)
-    except (CompletionError, ValueError) as e:
+        if args.from_runs:
+            runs, model_id, model_dir = load_runs(args.from_runs), "from runs", args.model
+        else:
+            tasks = calibration_tasks(args.paths, args.limit, args.seed)
+            engine = CT2Engine(args.model, args.device, "auto", args.threads, repeatable=True)
+            model_id, model_dir = engine.info.model_id, engine.info.path
+    except (CompletionError, ValueError, OSError) as e:
         return _fail(str(e))
-    out = args.out or Path(engine.info.path) / CALIBRATION_FILE
+    if model_dir is None and not args.dry_run and args.out is None:
+        return _fail("--from-runs needs --model DIR or --out FILE to know where to write")
+    out = args.out or Path(model_dir) / CALIBRATION_FILE
     if not args.dry_run and not out.parent.is_dir():
         return _fail(f"--out: no such directory: {out.parent}")
-    shipped = ConfidenceModel.for_model(engine.info.path) if args.out is None else None
-    policy = SamplingPolicy(
-        n=args.n, temperature=args.temperature, include_greedy=args.n > 1, seed=args.seed
-    )
-    runner = Runner(engine, policy, None, ConfidenceModel())
-    runs = []
-    for task in tqdm(tasks, desc="calibrate", unit="line", disable=args.quiet, file=sys.stderr):
-        runs.append(runner.run(task))
-    source = f"calibrate, model {engine.info.model_id}, {len(tasks)} masked lines, seed {args.seed}"
+    if not args.from_runs:
+        policy = SamplingPolicy(
+            n=args.n, temperature=args.temperature, include_greedy=args.n > 1, seed=args.seed
+        )
+        runner = Runner(engine, policy, None, ConfidenceModel())
+        runs = []
+        bar = tqdm(tasks, desc="calibrate", unit="line", disable=args.quiet, file=sys.stderr)
+        for task in bar:
+            runs.append(runner.run(task))
+        if args.save_runs:
+            args.save_runs.write_text(
+                "".join(json.dumps(task_record(r)) + "\n" for r in runs), encoding="utf-8"
+            )
+    source = f"calibrate, model {model_id}, {len(runs)} masked lines, seed {args.seed}"
     cal, held = halves(runs, args.seed)
     half = fit(cal, source + " (half)")
-    print(
-        f"model {engine.info.model_id}: {len(runs)} masked lines, n={args.n}, T={args.temperature}"
-    )
+    print(f"model {model_id}: {len(runs)} masked lines")
     print(f"held-out half ({len(held)} lines), top suggestion:")
     print(_row("fitted on the other half", quality(held, half)))
-    print(_row("default priors", quality(held, ConfidenceModel())))
-    if shipped is not None and shipped != ConfidenceModel():
-        print(_row("current confidence.json", quality(held, shipped)))
+    print(_row("summed log-prob, uncalibrated", quality(held, ConfidenceModel())))
     model = fit(runs, source)
     if args.dry_run:
         print("dry run: nothing written")

@@ -49,25 +49,32 @@ INPUTS: dict[str, Callable[[Features], float]] = {
     "code_after": lambda f: float(f.code_after),
 }
 # The rank score looks at the candidate alone; the confidence also at the request's context and
-# at the rank score and softmax share that ranking gave the candidate.
+# at the rank score and softmax share that ranking gave the candidate. The rank score starts
+# from the strongest baseline measured (summed log-prob, RANK_PRIOR) and a fit moves it only as
+# far as held-out data supports (see bench.calibrate.fit).
 RANK_INPUTS: tuple[str, ...] = (
-    "mean_logprob",
     "sum_logprob",
+    "mean_logprob",
     "min_logprob",
-    "mean_entropy",
     "max_entropy",
+    "vote_share",
+    "ended",
+    "syntax_ok",
+    "known_names",
+)
+RANK_PRIOR: dict[str, float] = {"sum_logprob": 1.0}
+CONFIDENCE_EXTRA: tuple[str, ...] = (
+    "mean_entropy",
     "tail_entropy",
     "first_entropy",
     "agreement",
-    "vote_share",
-    "ended",
     "emitted_eot",
-    "syntax_ok",
-    "known_names",
     "log_chars",
+    "log_line_typed",
+    "code_after",
 )
 DERIVED = ("rank_score", "log_share")
-CONFIDENCE_INPUTS: tuple[str, ...] = (*DERIVED, *RANK_INPUTS, "log_line_typed", "code_after")
+CONFIDENCE_INPUTS: tuple[str, ...] = (*DERIVED, *RANK_INPUTS, *CONFIDENCE_EXTRA)
 FEATURE_NAMES = CONFIDENCE_INPUTS  # every name a confidence.json may weigh
 
 
@@ -76,12 +83,14 @@ def vector(f: Features, names: Sequence[str] = RANK_INPUTS) -> list[float]:
     return [INPUTS[n](f) for n in names]
 
 
-def _prior_rank() -> dict[str, float]:
+def _prior_confidence() -> dict[str, float]:
     # Likelihood and agreement up, entropy (mean, peak) down, a clean end and valid syntax up.
+    # Hand-set, hence not calibrated: `entropy-complete calibrate` fits the real mapping.
     return {
         "mean_logprob": 1.5,
         "mean_entropy": -0.6,
         "max_entropy": -0.25,
+        "tail_entropy": -0.25,
         "agreement": 2.5,
         "ended": 0.5,
         "syntax_ok": 1.0,
@@ -94,13 +103,14 @@ class ConfidenceModel:
     input_j)) where the inputs also include ``rank_score`` and ``log_share`` (the log of the
     candidate's softmax share of the rank scores of its request).
 
-    The defaults are hand-set priors (confidence = sigmoid(rank score - 0.5)), for models that
-    have not been calibrated; ``entropy-complete calibrate`` replaces both with fitted weights.
+    The defaults, for models that have not been calibrated: rank by summed log-prob (the
+    strongest baseline measured), and a hand-set confidence that is NOT calibrated;
+    ``entropy-complete calibrate`` replaces both with fitted weights.
     """
 
-    bias: float = -0.5
-    weights: dict[str, float] = field(default_factory=lambda: {"rank_score": 1.0})
-    rank_weights: dict[str, float] = field(default_factory=_prior_rank)
+    bias: float = 0.0
+    weights: dict[str, float] = field(default_factory=_prior_confidence)
+    rank_weights: dict[str, float] = field(default_factory=lambda: dict(RANK_PRIOR))
     source: str = "default priors"
 
     def rank_score(self, f: Features) -> float:
@@ -144,7 +154,7 @@ class ConfidenceModel:
                 rank, weights = weights, {"rank_score": 1.0}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise ValueError(f"{path}: not a confidence model ({e})") from None
-        bad = (set(rank) - set(RANK_INPUTS)) | (set(weights) - set(CONFIDENCE_INPUTS))
+        bad = (set(rank) - set(INPUTS)) | (set(weights) - set(CONFIDENCE_INPUTS))
         if bad:
             raise ValueError(f"{path}: unknown confidence features {sorted(bad)}")
         values = [bias, *weights.values(), *rank.values()]

@@ -100,3 +100,33 @@ def test_fitted_confidence_is_calibrated_and_the_ranker_picks_the_right_one() ->
     )
     assert fitted["ece"] < 0.08 and fitted["auroc"] > 0.75
     assert model.rank_weights["mean_logprob"] > 0
+
+
+def test_rank_fit_starts_at_the_baseline_and_stays_there_without_evidence() -> None:
+    from bench.calibrate import choose_penalty
+
+    prior = np.array([1.0, 0.0])
+    only_right = [(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1.0, 1.0]))] * 5
+    assert fit_conditional_logit(only_right, 1.0, prior).tolist() == prior.tolist()
+    # Noise features do not move a heavily penalised fit far from the prior.
+    rng = np.random.default_rng(4)
+    noise = [(rng.normal(size=(4, 2)), np.eye(4)[int(rng.integers(0, 4))]) for _ in range(80)]
+    w = fit_conditional_logit(noise, 1000.0, prior)
+    assert abs(w[0] - 1.0) < 0.2 and abs(w[1]) < 0.2
+    assert choose_penalty(noise, prior) in (1000.0, 100.0, 30.0, 10.0, 3.0)
+
+
+def test_task_records_round_trip_with_every_feature(tmp_path) -> None:
+    import json
+
+    from bench.report import load_runs, task_record
+
+    cands = (scored(True, -0.3, 0.9, "a"), scored(False, -2.0, 0.1, "b"))
+    run = TaskRun("t0", cands, 0, 1, (True, False), (True, None), 0.2, 0.1, 7, {"rank": 0.01})
+    path = tmp_path / "runs.jsonl"
+    path.write_text(json.dumps(task_record(run)) + "\n")
+    (back,) = load_runs(path)
+    assert back.candidates == run.candidates and back.task_id == "t0" and back.tokens == 7
+    path.write_text('{"task_id": 1}\n')
+    with pytest.raises(ValueError, match="not a task record"):
+        load_runs(path)

@@ -131,3 +131,50 @@ def test_special_tokens_end_a_candidate(engine) -> None:
     vocab = engine.tokenizer.get_vocab()
     for token in ("<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>"):
         assert vocab[token] in engine.stop_ids
+
+
+def test_calibrate_refits_from_saved_runs_and_refuses_bad_input(tmp_path) -> None:
+    import numpy as np
+
+    from bench.report import task_record
+    from bench.tasks import Scored, TaskRun
+    from ranking import ConfidenceModel, Features
+
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(120):
+        cands = []
+        for k in range(3):
+            lp = float(rng.normal(-1.0, 0.6))
+            f = Features(
+                mean_logprob=lp,
+                sum_logprob=3 * lp,
+                mean_entropy=-lp,
+                max_entropy=-lp,
+                tail_entropy=-lp,
+                ended=True,
+                emitted_eot=True,
+                syntax_delta=0,
+                agreement=0.3,
+                n_tokens=3,
+            )
+            ok = bool(rng.random() < 1 / (1 + np.exp(-(4 * lp + 3))))
+            cands.append(Scored(f"c{k}", 0.5, f, k, False, 1, ok, ok, 0.5))
+        lines.append(TaskRun(f"t{i}", tuple(cands), 0, None, (), (), 0.1, 0.1, 9, {}))
+    runs = tmp_path / "runs.jsonl"
+    runs.write_text("".join(json.dumps(task_record(r)) + "\n" for r in lines))
+    out = tmp_path / "confidence.json"
+    r = cli("calibrate", "--from-runs", str(runs), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "held-out half" in r.stdout and "AUROC" in r.stdout
+    model = ConfidenceModel.load(out)
+    assert model.rank_weights["sum_logprob"] > 0 and "runs" in model.source
+    for args, needle in [
+        ((), "give source paths"),
+        (("--limit", "5", str(tmp_path)), "--limit"),
+        (("--from-runs", str(tmp_path / "missing.jsonl"), "--dry-run"), "missing.jsonl"),
+        ((str(tmp_path / "nowhere"),), "no such file or directory"),
+    ]:
+        bad = cli("calibrate", *args)
+        assert bad.returncode == 2, (args, bad.stdout, bad.stderr)
+        assert needle in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
