@@ -6,7 +6,15 @@ import argparse
 import signal
 import sys
 
-from . import cli_bench, cli_calibrate, cli_complete, cli_convert, cli_models, cli_server
+from . import (
+    cli_bench,
+    cli_calibrate,
+    cli_complete,
+    cli_convert,
+    cli_models,
+    cli_options,
+    cli_server,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calibrate.add_parser(sub)
     cli_convert.add_parser(sub)
     cli_models.add_parser(sub)
+    cli_options.add_parser(sub)
     return p
 
 

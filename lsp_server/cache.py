@@ -48,6 +48,8 @@ class Answer:
     items: tuple[Item, ...]
     source: str  # "model", "cache" or "typing"
     abstained: bool = False
+    best_confidence: float = 0.0  # of every candidate, shown or not (0.0: none)
+    abstain_below: float = 0.0  # the threshold the request ran with
 
 
 def request_key(request: CompletionRequest, rank_key: object) -> str:

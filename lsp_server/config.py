@@ -13,8 +13,25 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from completion import Mode, SamplingPolicy
 from ranking import RankOptions
 
+DEVICES = ("auto", "cpu", "cuda")
+PROMPT_FORMATS = ("auto", "fim", "prefix")
+MODES = ("line", "block")
 SECTION = "entropyComplete"  # the settings section clients send (VS Code: entropyComplete.*)
-_IGNORED_KEYS = ("trace",)  # client-side settings that travel in the same section
+# Client-side settings that travel in the same section (VS Code: entropyComplete.server.path,
+# entropyComplete.trace.server, entropyComplete.suggestWhileTyping).
+_IGNORED_KEYS = ("trace", "server", "suggestWhileTyping")
+
+
+def opt(default: Any, doc: str, **schema: Any) -> Any:
+    """A field with its user-facing description and JSON-schema bounds (``enum``, ``minimum``,
+    ``maximum``, ``exclusiveMinimum``): `entropy-complete options --schema` turns them into the
+    editors' settings, and a test checks the bounds against ``__post_init__``."""
+    return field(default=default, metadata={"doc": doc, "schema": schema})
+
+
+def section(factory: Any, doc: str) -> Any:
+    """A nested group of options; ``doc`` prefixes its fields' descriptions."""
+    return field(default_factory=factory, metadata={"doc": doc})
 
 
 def _check(ok: bool, what: str) -> None:
@@ -26,18 +43,32 @@ def _check(ok: bool, what: str) -> None:
 class ModelOptions:
     """Which model to run and where."""
 
-    path: str = ""  # CTranslate2 model directory; "" = the shipped default model
-    device: str = "auto"  # auto, cpu or cuda
-    compute_type: str = "auto"
-    threads: int = 0  # CPU intra-op threads; 0 = CTranslate2's default
-    prompt_format: str = "auto"  # auto (the model's choice), fim or prefix
-    confidence_model: str = ""  # fitted confidence parameters (JSON from the benchmark)
+    path: str = opt("", "CTranslate2 model directory; empty: the shipped model.")
+    device: str = opt(
+        "auto", "`auto` (CUDA when CTranslate2 sees a GPU), `cpu` or `cuda`.", enum=DEVICES
+    )
+    compute_type: str = opt(
+        "auto", "`auto` = int8 on CPU, int8_float16 on GPU; or any CTranslate2 compute type."
+    )
+    threads: int = opt(0, "CPU threads for the model; 0 = CTranslate2's default.", minimum=0)
+    prompt_format: str = opt(
+        "auto",
+        "`auto` = the model's own choice (fill-in-the-middle when its tokenizer has FIM tokens, "
+        "unless its `entropy-complete.json` says `prefix`); `fim` or `prefix` to force one.",
+        enum=PROMPT_FORMATS,
+    )
+    confidence_model: str = opt(
+        "",
+        "Fitted confidence weights (JSON from `entropy-complete calibrate`, or "
+        "`<suite>-confidence.json` from `entropy-complete bench --out`); empty: the model's own "
+        "calibration (`confidence.json` in its directory).",
+    )
 
     def __post_init__(self) -> None:
-        _check(self.device in ("auto", "cpu", "cuda"), "model.device must be auto, cpu or cuda")
+        _check(self.device in DEVICES, "model.device must be auto, cpu or cuda")
         _check(self.threads >= 0, "model.threads must be >= 0")
         _check(
-            self.prompt_format in ("auto", "fim", "prefix"),
+            self.prompt_format in PROMPT_FORMATS,
             "model.promptFormat must be auto, fim or prefix",
         )
 
@@ -46,14 +77,23 @@ class ModelOptions:
 class TriggerOptions:
     """How to sample and what to show for one kind of trigger (typing or asking)."""
 
-    candidates: int = 3
-    temperature: float = 0.2
-    top_p: float = 0.95
-    top_k: int = 50
-    max_tokens: int = 48
-    mode: str = "line"  # line or block
-    show: int = 3  # suggestions shown at most
-    abstain_below: float = 0.2  # show nothing when the best confidence is lower (0 = never)
+    candidates: int = opt(3, "Samples drawn per request.", minimum=1, maximum=32)
+    temperature: float = opt(0.2, "Sampling temperature.", minimum=0, maximum=2)
+    top_p: float = opt(0.95, "Nucleus (top-p) sampling.", exclusiveMinimum=0, maximum=1)
+    top_k: int = opt(50, "Top-k sampling (0: off).", minimum=0)
+    max_tokens: int = opt(48, "Tokens generated at most.", minimum=1, maximum=2048)
+    mode: str = opt(
+        "line",
+        "`line`: stop at the end of the line; `block`: at the end of the current block.",
+        enum=MODES,
+    )
+    show: int = opt(3, "Suggestions shown at most.", minimum=1, maximum=10)
+    abstain_below: float = opt(
+        0.2,
+        "Show nothing when the best confidence is lower (0: never abstain).",
+        minimum=0,
+        maximum=1,
+    )
 
     def __post_init__(self) -> None:
         _check(1 <= self.candidates <= 32, "candidates must be 1..32")
@@ -61,7 +101,7 @@ class TriggerOptions:
         _check(0.0 < self.top_p <= 1.0, "topP must be in (0, 1]")
         _check(self.top_k >= 0, "topK must be >= 0")
         _check(1 <= self.max_tokens <= 2048, "maxTokens must be 1..2048")
-        _check(self.mode in ("line", "block"), "mode must be line or block")
+        _check(self.mode in MODES, "mode must be line or block")
         _check(1 <= self.show <= 10, "show must be 1..10")
         _check(0.0 <= self.abstain_below <= 1.0, "abstainBelow must be 0..1")
 
@@ -86,8 +126,12 @@ class TriggerOptions:
 class ReviewOptions:
     """When a sensitive call needs review, and the user's own rules."""
 
-    entropy_threshold: float = 1.5  # nats: a sensitive span more uncertain than this is flagged
-    extra_rules: str = ""  # JSON rules file added to the shipped ones
+    entropy_threshold: float = opt(
+        1.5, "Nats: a sensitive call more uncertain than this needs review.", minimum=0
+    )
+    extra_rules: str = opt(
+        "", "Your own sensitive-API rules file (JSON), added to the shipped rules."
+    )
 
     def __post_init__(self) -> None:
         _check(self.entropy_threshold >= 0, "review.entropyThreshold must be >= 0")
@@ -97,11 +141,21 @@ class ReviewOptions:
 class ContextOptions:
     """Grounding: snippets of other open files of the same language put in the prompt."""
 
-    neighbouring_tabs: bool = True
-    max_snippets: int = 2
-    window_lines: int = 20
-    min_similarity: float = 0.1  # token Jaccard similarity a window needs to be used
-    max_chars: int = 1200
+    neighbouring_tabs: bool = opt(
+        True,
+        "Put the most similar windows of other open files of the same language in the prompt.",
+    )
+    max_snippets: int = opt(2, "How many such snippets.", minimum=0, maximum=8)
+    window_lines: int = opt(
+        20,
+        "Lines per window (and lines before the cursor they are compared with).",
+        minimum=2,
+        maximum=200,
+    )
+    min_similarity: float = opt(
+        0.1, "Token Jaccard similarity a window needs to be used.", minimum=0, maximum=1
+    )
+    max_chars: int = opt(1200, "The snippets' total size in characters.", minimum=0)
 
     def __post_init__(self) -> None:
         _check(0 <= self.max_snippets <= 8, "context.maxSnippets must be 0..8")
@@ -114,9 +168,13 @@ class ContextOptions:
 class TelemetryOptions:
     """Local JSONL events in the user's state directory; nothing leaves the machine."""
 
-    enabled: bool = True
-    include_text: bool = False  # store suggestion text too
-    max_bytes: int = 5_000_000  # the log and its one rotated predecessor stay under this
+    enabled: bool = opt(True, "Write local telemetry (nothing leaves the machine).")
+    include_text: bool = opt(False, "Also store suggestion text in the telemetry.")
+    max_bytes: int = opt(
+        5_000_000,
+        "The telemetry log and its one rotated predecessor stay under this size.",
+        minimum=10_000,
+    )
 
     def __post_init__(self) -> None:
         _check(self.max_bytes >= 10_000, "telemetry.maxBytes must be >= 10000")
@@ -130,13 +188,17 @@ def _invoked() -> TriggerOptions:
 class Options:
     """Everything a user can set; each field has a default."""
 
-    model: ModelOptions = field(default_factory=ModelOptions)
-    automatic: TriggerOptions = field(default_factory=TriggerOptions)
-    invoked: TriggerOptions = field(default_factory=_invoked)
-    review: ReviewOptions = field(default_factory=ReviewOptions)
-    context: ContextOptions = field(default_factory=ContextOptions)
-    telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
-    cache_size: int = 256
+    model: ModelOptions = section(ModelOptions, "Model")
+    automatic: TriggerOptions = section(
+        TriggerOptions, "Automatic suggestions (as you type; may abstain)"
+    )
+    invoked: TriggerOptions = section(
+        _invoked, "Invoked suggestions (you asked: more, more varied alternatives)"
+    )
+    review: ReviewOptions = section(ReviewOptions, "Review")
+    context: ContextOptions = section(ContextOptions, "Context from other open files")
+    telemetry: TelemetryOptions = section(TelemetryOptions, "Telemetry")
+    cache_size: int = opt(256, "Ranked answers kept in the LRU cache (0: no cache).", minimum=0)
 
     def __post_init__(self) -> None:
         _check(self.cache_size >= 0, "cacheSize must be >= 0")

@@ -17,10 +17,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class ModelUnavailable(Exception):
-    """The model failed to load; the message says why and what to do."""
-
-
 def load_engine(options: ModelOptions) -> Engine:
     """Builds the CTranslate2 engine (slow: file I/O and weight loading)."""
     from completion import CT2Engine
@@ -95,18 +91,16 @@ class ModelHost:
         fut.add_done_callback(done)
         return fut
 
-    async def get(self, options: ModelOptions) -> Engine:
-        """The loaded engine, waiting for a load in progress; ModelUnavailable if it failed."""
+    def ready(self, options: ModelOptions) -> Engine | None:
+        """The loaded engine, or None at once while it loads (starting the load if none began)
+        or after it failed: editors must not queue keystrokes behind a load of many seconds."""
         if self._load is None:
             self.start(options)
-        assert self._load is not None
-        try:
-            # shield: a cancelled request must not cancel the load other requests wait for.
-            return await asyncio.shield(self._load)
-        except CompletionError as exc:
-            raise ModelUnavailable(str(exc)) from None
-        except Exception as exc:
-            raise ModelUnavailable(repr(exc)) from None
+        load = self._load
+        assert load is not None
+        if not load.done() or load.cancelled() or load.exception() is not None:
+            return None
+        return load.result()
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """Runs ``fn(*args)`` on the model thread."""

@@ -24,7 +24,7 @@ from .cache import Answer, Item, LRUCache, TypingThrough, request_key
 from .config import Options
 from .documents import Document, DocumentStore
 from .grounding import Neighbour, NeighbourIndex
-from .model_host import ModelHost, ModelUnavailable
+from .model_host import ModelHost
 from .telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Stats:
     superseded: int = 0
     stale: int = 0
     accepts: int = 0  # entropyComplete.accept commands received
+    not_ready: int = 0  # answered empty at once: the model was still loading (or failed to)
 
 
 @dataclass(slots=True)
@@ -176,14 +177,15 @@ class Suggester:
         rank: RankOptions,
         trigger: Trigger,
     ) -> Answer | None:
+        engine = self.models.ready(self.options.model)
+        if engine is None:
+            self.stats.not_ready += 1
+            return None
         gen = _Generation(threading.Event())
         self._inflight[doc.uri] = gen
         t0 = time.perf_counter()
         try:
-            engine = await self.models.get(self.options.model)
             outcome = await self.models.run(self._run_model, engine, request, rank, gen.event)
-        except ModelUnavailable:
-            return None
         except asyncio.CancelledError:
             gen.stop("cancelled")  # $/cancelRequest: free the model thread too
             raise
@@ -215,8 +217,16 @@ class Suggester:
             n_samples=outcome.result.n_samples,
         )
         log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
+        ranking = outcome.ranking
         return Answer(
-            doc.uri, doc.version, request.offset, items, "model", outcome.ranking.abstained
+            doc.uri,
+            doc.version,
+            request.offset,
+            items,
+            "model",
+            ranking.abstained,
+            ranking.best_confidence,
+            rank.abstain_below,
         )
 
     def _run_model(

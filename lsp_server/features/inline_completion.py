@@ -1,6 +1,9 @@
-"""This implements textDocument/inlineCompletion (LSP 3.18): the ranked suggestions as ghost text."""
+"""This implements textDocument/inlineCompletion (LSP 3.18): the ranked suggestions as ghost text,
+and the entropyComplete/abstained notification when an automatic request shows nothing."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from lsprotocol import types
 
@@ -25,6 +28,21 @@ def inline_items(ls: EntropyServer, answer: Answer) -> list[types.InlineCompleti
     ]
 
 
+ABSTAINED = "entropyComplete/abstained"
+
+
+def abstained_params(answer: Answer, position: types.Position) -> dict[str, Any]:
+    """Why an automatic request got no suggestion: the model's best confidence was under the
+    threshold (``bestConfidence`` 0: it produced no usable candidate)."""
+    return {
+        "uri": answer.uri,
+        "version": answer.version,
+        "position": {"line": position.line, "character": position.character},
+        "bestConfidence": round(answer.best_confidence, 4),
+        "abstainBelow": answer.abstain_below,
+    }
+
+
 def register(server: EntropyServer) -> None:
     # pygls 2.1 advertises inlineCompletionProvider only when given options.
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
@@ -39,4 +57,7 @@ def register(server: EntropyServer) -> None:
         )
         if answer is None:
             return None
+        if answer.abstained and trigger is Trigger.AUTOMATIC:
+            # An empty answer looks like a broken extension; editors can say "held back" instead.
+            ls.protocol.notify(ABSTAINED, abstained_params(answer, params.position))
         return types.InlineCompletionList(items=inline_items(ls, answer))

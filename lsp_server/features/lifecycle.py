@@ -91,6 +91,11 @@ async def load_model(ls: EntropyServer) -> None:
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"model ready: {done}"))
 
 
+def _model_name(path: str) -> str:
+    """What a status bar names: the shipped model, or the configured directory's name."""
+    return os.path.basename(os.path.normpath(os.path.expanduser(path))) if path else "shipped model"
+
+
 def register(server: EntropyServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: EntropyServer, params: types.InitializeParams) -> None:
@@ -135,6 +140,7 @@ def register(server: EntropyServer) -> None:
             "modelLoaded": engine is not None,
             "modelError": ls.models.error,
             "modelId": engine.info.model_id if engine else None,
+            "modelName": _model_name(ls.suggester.options.model.path) if engine else None,
             "cacheEntries": len(ls.suggester.cache),
             "telemetryPath": str(ls.telemetry.path) if ls.telemetry.enabled else None,
             "options": to_wire(ls.suggester.options),
