@@ -50,6 +50,7 @@ class Answer:
     abstained: bool = False
     best_confidence: float = 0.0  # of every candidate, shown or not (0.0: none)
     abstain_below: float = 0.0  # the threshold the request ran with
+    reason: str = ""  # why nothing was suggested, when it was not the confidence ("language")
 
 
 def request_key(request: CompletionRequest, rank_key: object) -> str:

@@ -63,6 +63,11 @@ class ModelOptions:
         "`<suite>-confidence.json` from `entropy-complete bench --out`); empty: the model's own "
         "calibration (`confidence.json` in its directory).",
     )
+    language_guard: bool = opt(
+        True,
+        "Answer nothing in languages the model does not declare (its `entropy-complete.json` "
+        "`languages`; the shipped model knows only Python) instead of writing the wrong language.",
+    )
 
     def __post_init__(self) -> None:
         _check(self.device in DEVICES, "model.device must be auto, cpu or cuda")

@@ -9,13 +9,19 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
-from completion import CompletionRequest, Engine, GenerationCancelled
+from completion import (
+    CompletionRequest,
+    Engine,
+    GenerationCancelled,
+    UnsupportedLanguageError,
+)
 from grammars import language_for
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
 from ranking.suggest import Outcome, suggest
@@ -86,6 +92,9 @@ class Suggester:
         self.neighbours = NeighbourIndex()
         self.stats = Stats()
         self._inflight: dict[str, _Generation] = {}
+        self._warned_languages: set[str] = set()
+        # One user-facing message (the server sets its showMessage here).
+        self.warn: Callable[[str], None] = log.warning
 
     def configure(
         self, options: Options, rules: RuleSet, confidence: ConfidenceModel | None
@@ -156,6 +165,7 @@ class Suggester:
             doc.path,
             opts.policy(),
             self.context_snippets(doc, offset),
+            any_language=not self.options.model.language_guard,
         )
         self.stats.grounded += bool(request.context_snippets)
         rank = opts.rank_options(self.options.review.entropy_threshold)
@@ -186,6 +196,14 @@ class Suggester:
         t0 = time.perf_counter()
         try:
             outcome = await self.models.run(self._run_model, engine, request, rank, gen.event)
+        except UnsupportedLanguageError as exc:
+            # Said once per language; every request in it is answered empty, not with an error.
+            if doc.language_id not in self._warned_languages:
+                self._warned_languages.add(doc.language_id)
+                self.warn(str(exc))
+            return Answer(
+                doc.uri, doc.version, request.offset, (), "model", True, 0.0, 0.0, reason="language"
+            )
         except asyncio.CancelledError:
             gen.stop("cancelled")  # $/cancelRequest: free the model thread too
             raise

@@ -40,6 +40,8 @@ def abstained_params(answer: Answer, position: types.Position) -> dict[str, Any]
         "position": {"line": position.line, "character": position.character},
         "bestConfidence": round(answer.best_confidence, 4),
         "abstainBelow": answer.abstain_below,
+        # "language": the model does not know this file's language (bestConfidence is 0).
+        "reason": answer.reason or "confidence",
     }
 
 
@@ -57,7 +59,7 @@ def register(server: EntropyServer) -> None:
         )
         if answer is None:
             return None
-        if answer.abstained and trigger is Trigger.AUTOMATIC:
+        if answer.abstained and (trigger is Trigger.AUTOMATIC or answer.reason):
             # An empty answer looks like a broken extension; editors can say "held back" instead.
             ls.protocol.notify(ABSTAINED, abstained_params(answer, params.position))
         return types.InlineCompletionList(items=inline_items(ls, answer))

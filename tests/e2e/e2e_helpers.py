@@ -79,7 +79,13 @@ async def wait_for(
         await asyncio.sleep(0.02)
 
 
-def open_doc(lc: LanguageClient, name: str, text: str | None = None, version: int = 1) -> str:
+def open_doc(
+    lc: LanguageClient,
+    name: str,
+    text: str | None = None,
+    version: int = 1,
+    language_id: str = "python",
+) -> str:
     """Opens tests/data/lsp/<name> (or ``text`` under that name); returns its URI."""
     path = DATA / name
     uri = path.as_uri()
@@ -87,7 +93,7 @@ def open_doc(lc: LanguageClient, name: str, text: str | None = None, version: in
         types.DidOpenTextDocumentParams(
             types.TextDocumentItem(
                 uri=uri,
-                language_id="python",
+                language_id=language_id,
                 version=version,
                 text=path.read_text() if text is None else text,
             )
