@@ -1,61 +1,17 @@
-"""Builds the language server: its state, and one module per LSP feature wired onto it."""
+"""Builds the language server: the shared state, and one module per LSP feature wired onto it."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from importlib import metadata
-from typing import Any
 
-from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
-from pygls.lsp.server import LanguageServer
 
-from .documents import DocumentStore
-from .model_host import ModelHost
-from .reviews import ReviewStore
-from .suggestions import Suggester
+from .features import commands, completion, inline_completion, lifecycle, review, text_sync
+from .state import EntropyServer
 from .telemetry import Telemetry
 
-NAME = "entropy-complete"
-
-
-def _version() -> str:
-    try:
-        return metadata.version(NAME)
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-class EntropyServer(LanguageServer):
-    """The LSP server plus the state its features share."""
-
-    def __init__(self, telemetry: Telemetry | None = None) -> None:
-        super().__init__(
-            NAME, _version(), text_document_sync_kind=types.TextDocumentSyncKind.Incremental
-        )
-        self.docs = DocumentStore()
-        self.models = ModelHost()
-        self.telemetry = telemetry or Telemetry()
-        self.suggester = Suggester(self.docs, self.models, self.telemetry)
-        self.suggester.warn = self.message
-        self.reviews = ReviewStore()
-        self.started = False  # `initialized` arrived: model loads may begin
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Runs ``work`` in the background, keeping a reference until it ends."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def message(self, text: str, kind: types.MessageType = types.MessageType.Warning) -> None:
-        """One window/showMessage, prefixed with the server's name, and the same in the log."""
-        logging.getLogger(NAME).log(
-            logging.ERROR if kind == types.MessageType.Error else logging.WARNING, "%s", text
-        )
-        self.window_show_message(types.ShowMessageParams(kind, f"{NAME}: {text}"))
+# Registration order: lifecycle first (options and the model load), then the features.
+FEATURES = (lifecycle, text_sync, inline_completion, completion, commands, review)
 
 
 class _QuietExpected(logging.Filter):
@@ -71,10 +27,8 @@ class _QuietExpected(logging.Filter):
 
 def build_server(telemetry: Telemetry | None = None) -> EntropyServer:
     """A server with every feature registered."""
-    from .features import commands, completion, inline_completion, lifecycle, review, text_sync
-
     server = EntropyServer(telemetry)
-    for feature in (lifecycle, text_sync, inline_completion, completion, commands, review):
+    for feature in FEATURES:
         feature.register(server)
     for name in ("pygls.protocol.json_rpc", "asyncio"):
         logging.getLogger(name).addFilter(_QuietExpected())

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from ..accepting import accept_command
 from ..cache import Answer, Item
 from ..documents import Document
-from ..server import EntropyServer
+from ..state import EntropyServer
 from ..suggestions import Trigger
-from .commands import accept_command
 
 MAX_LABEL = 60
 

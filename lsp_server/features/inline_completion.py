@@ -7,10 +7,10 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..accepting import accept_command
 from ..cache import Answer
-from ..server import EntropyServer
+from ..state import EntropyServer
 from ..suggestions import Trigger
-from .commands import accept_command
 
 
 def inline_items(ls: EntropyServer, answer: Answer) -> list[types.InlineCompletionItem]:

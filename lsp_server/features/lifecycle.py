@@ -14,7 +14,7 @@ from grammars import RuleError
 from ranking import ConfidenceModel, RuleSet
 
 from ..config import SECTION, Options, camel, parse, section_of, to_wire
-from ..server import EntropyServer
+from ..state import EntropyServer
 
 STATS = "entropyComplete/stats"
 

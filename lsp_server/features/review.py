@@ -9,19 +9,9 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ..server import EntropyServer
+from ..state import EntropyServer
 
 MARK_REVIEWED = "entropyComplete.markReviewed"
-
-
-def publish(ls: EntropyServer, uri: str) -> None:
-    """Sends the document's review diagnostics (an empty list clears them)."""
-    doc = ls.docs.get(uri)
-    diagnostics = ls.reviews.diagnostics(doc) if doc is not None else []
-    version = doc.version if doc is not None else None
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
-    )
 
 
 def register(server: EntropyServer) -> None:
@@ -69,5 +59,5 @@ def register(server: EntropyServer) -> None:
                 "cwe": mark.flag.cwe,
             }
         )
-        publish(ls, uri)
+        ls.publish_reviews(uri)
         return True

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..server import EntropyServer
-from .review import publish
+from ..state import EntropyServer
 
 
 def register(server: EntropyServer) -> None:
@@ -22,7 +21,7 @@ def register(server: EntropyServer) -> None:
         edits = ls.docs.change(params)
         ls.suggester.stop(uri, "stale")
         if ls.reviews.moved(uri, edits):
-            publish(ls, uri)
+            ls.publish_reviews(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: EntropyServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -102,4 +102,4 @@ async def test_unreadable_rules_and_confidence_files_fall_back(client: LanguageC
     assert message.type == types.MessageType.Warning
     assert "extra rules not loaded, using the shipped rules" in message.message
     assert "missing-rules.json" in message.message
-    assert "confidence model not loaded, using the default priors" in message.message
+    assert "confidence model not loaded, using the model's own" in message.message
