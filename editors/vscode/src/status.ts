@@ -108,6 +108,16 @@ function shownView(shown: Shown): StatusView | undefined {
 }
 
 function abstainedView(a: Abstention): StatusView {
+  if (a.reason === 'language') {
+    return {
+      text: '$(circle-slash) no suggestions in this language',
+      tooltip:
+        "The model does not declare this file's language, so it suggests nothing here rather than " +
+        'code in the wrong language (entropyComplete.model.languageGuard; or set entropyComplete.model.path ' +
+        'to a model that knows it).',
+      severity: 'normal',
+    };
+  }
   const text =
     a.bestConfidence > 0
       ? `$(circle-slash) held back: unsure (${formatConfidence(a.bestConfidence)} < ${formatConfidence(a.abstainBelow)})`

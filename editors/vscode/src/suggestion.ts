@@ -82,6 +82,8 @@ export interface Abstention {
   character: number;
   bestConfidence: number;
   abstainBelow: number;
+  /** "confidence": the model was unsure; "language": it does not know the file's language. */
+  reason: string;
 }
 
 /** The params of the server's entropyComplete/abstained notification, checked. */
@@ -89,7 +91,7 @@ export function asAbstention(params: unknown): Abstention | undefined {
   if (!isRecord(params) || !isRecord(params.position)) {
     return undefined;
   }
-  const { uri, version, bestConfidence, abstainBelow } = params;
+  const { uri, version, bestConfidence, abstainBelow, reason } = params;
   const { line, character } = params.position;
   if (
     typeof uri !== 'string' ||
@@ -101,5 +103,13 @@ export function asAbstention(params: unknown): Abstention | undefined {
   ) {
     return undefined;
   }
-  return { uri, version, line, character, bestConfidence, abstainBelow };
+  return {
+    uri,
+    version,
+    line,
+    character,
+    bestConfidence,
+    abstainBelow,
+    reason: typeof reason === 'string' ? reason : 'confidence',
+  };
 }

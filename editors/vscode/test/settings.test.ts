@@ -31,14 +31,23 @@ test('defaults nest into the object the server reads', () => {
     }
   }
   const options = serverOptions(keys, (key) => defaults.get(key));
-  assert.deepEqual(options.model, {
-    path: '',
-    device: 'auto',
-    computeType: 'auto',
-    threads: 0,
-    promptFormat: 'auto',
-    confidenceModel: '',
-  });
+  // Every server key lands at its dotted path, once.
+  const flat = new Map<string, unknown>();
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === 'object' && v !== null) {
+        walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      } else {
+        flat.set(`${prefix}${k}`, v);
+      }
+    }
+  };
+  walk(options, '');
+  assert.deepEqual([...flat.keys()].sort(), [...keys].sort());
+  for (const key of keys) {
+    assert.equal(flat.get(key), defaults.get(key), key);
+  }
+  assert.equal((options.model as Record<string, unknown>).path, '');
   assert.equal((options.automatic as Record<string, unknown>).abstainBelow, 0.2);
   assert.equal((options.invoked as Record<string, unknown>).abstainBelow, 0);
   assert.equal(options.cacheSize, 256);

@@ -55,11 +55,23 @@ test('a flagged suggestion is a warning before it is accepted', () => {
 });
 
 test('an automatic trigger that held back says why', () => {
-  const held = render({ ...ready, abstained: { ...at, version: 1, bestConfidence: 0.163, abstainBelow: 0.2 } });
+  const held = render({
+    ...ready,
+    abstained: { ...at, version: 1, bestConfidence: 0.163, abstainBelow: 0.2, reason: 'confidence' },
+  });
   assert.equal(held.text, '$(circle-slash) held back: unsure (0.16 < 0.20)');
   assert.match(held.tooltip, /abstainBelow/);
-  const nothing = render({ ...ready, abstained: { ...at, version: 1, bestConfidence: 0, abstainBelow: 0.2 } });
+  const nothing = render({
+    ...ready,
+    abstained: { ...at, version: 1, bestConfidence: 0, abstainBelow: 0.2, reason: 'confidence' },
+  });
   assert.match(nothing.text, /nothing usable/);
+  const language = render({
+    ...ready,
+    abstained: { ...at, version: 1, bestConfidence: 0, abstainBelow: 0, reason: 'language' },
+  });
+  assert.equal(language.text, '$(circle-slash) no suggestions in this language');
+  assert.match(language.tooltip, /languageGuard/);
   // Suggestion state is not shown while the model is not ready.
   const loading = render({ ...ready, server: { kind: 'loading', message: '' }, shown: { ...at, items: [item(0.5)] } });
   assert.match(loading.text, /loading model/);

@@ -55,7 +55,9 @@ test('abstention params are checked', () => {
     character: 4,
     bestConfidence: 0.16,
     abstainBelow: 0.2,
+    reason: 'confidence',
   });
+  assert.equal(asAbstention({ ...params, reason: 'language' })?.reason, 'language');
   assert.equal(asAbstention({ ...params, position: undefined }), undefined);
   assert.equal(asAbstention(null), undefined);
 });
