@@ -20,7 +20,7 @@ from .errors import (
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
-from .fim import FimTemplate, detect, stop_tokens
+from .fim import PROMPT_FORMATS, FimTemplate, detect, stop_tokens
 from .modeldir import check_model_dir, model_hash, resolve_compute, resolve_device
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
@@ -164,7 +164,7 @@ class CT2Engine:
         vocab = self.tokenizer.get_vocab()
         self.template = detect(vocab)
         fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format
-        if fmt not in ("fim", "prefix"):
+        if fmt not in PROMPT_FORMATS or fmt == "auto":
             raise ModelLoadError(f"prompt format must be auto, fim or prefix, not {fmt!r}")
         # What prompts use: a model's card may prefer prefix-only prompts even when its
         # tokenizer has FIM tokens (the shipped model completes far better that way).

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
+# How prompts are built: "fim" (prefix, suffix, middle), "prefix" (the text before the cursor
+# only), or "auto" (the model's own entropy-complete.json choice).
+PROMPT_FORMATS: tuple[str, ...] = ("auto", "fim", "prefix")
+
 
 @dataclass(frozen=True, slots=True)
 class FimTemplate:

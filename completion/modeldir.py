@@ -14,11 +14,16 @@ from .errors import (
 )
 from .modelbin import ModelBinError, read_header
 
+# The devices a model can run on ("auto": CUDA when CTranslate2 sees a GPU).
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+
 
 def resolve_device(device: str) -> str:
-    """ "auto" -> "cuda" when CTranslate2 sees a GPU, else "cpu"; anything else as given."""
+    """ "auto" -> "cuda" when CTranslate2 sees a GPU, else "cpu"; an unknown device is an error."""
     import ctranslate2
 
+    if device not in DEVICES:
+        raise ModelLoadError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
     if device == "auto":
         return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     return device

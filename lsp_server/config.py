@@ -11,10 +11,10 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from completion import Mode, SamplingPolicy
+from completion.fim import PROMPT_FORMATS
+from completion.modeldir import DEVICES
 from ranking import RankOptions
 
-DEVICES = ("auto", "cpu", "cuda")
-PROMPT_FORMATS = ("auto", "fim", "prefix")
 MODES = ("line", "block")
 SECTION = "entropyComplete"  # the settings section clients send (VS Code: entropyComplete.*)
 # Client-side settings that travel in the same section (VS Code: entropyComplete.server.path,

@@ -23,7 +23,7 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
     for p in (rotated(path), path):
         if not p.exists():
             continue
-        with p.open(encoding="utf-8") as fh:
+        with p.open(encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 try:
                     event = json.loads(line)

@@ -63,8 +63,9 @@ def test_json_output_has_the_documented_fields(tmp_path) -> None:
         assert 0 <= s["confidence"] <= 1 and s["max_entropy"] >= s["mean_entropy"] >= 0
         for f in s["flags"]:
             assert {"rule", "cwe", "start", "end", "entropy", "review_required"} <= set(f)
-    confs = [s["confidence"] for s in data["suggestions"] if s["syntax_ok"]]
-    assert confs == sorted(confs, reverse=True)
+    # Ordered by the rank score (syntax-clean first); the confidence is its own calibrated model.
+    scores = [s["rank_score"] for s in data["suggestions"] if s["syntax_ok"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 from grammars.registry import LANGUAGES
 from lsp_server.__main__ import main
-from lsp_server.cli_options import settings_schema
+from lsp_server.cli.options import settings_schema
 from lsp_server.config import _IGNORED_KEYS, SECTION, Options, parse
 
 VSCODE = Path(__file__).resolve().parents[2] / "editors" / "vscode"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
+
+from .args import bounded_int, readable_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (default)")
     p.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="TCP address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    p.add_argument("--port", type=bounded_int(1, 65535), default=2087, help="TCP port (2087)")
     p.add_argument("--log-file", type=Path, help="write the log here instead of stderr")
     p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=run_serve)
@@ -30,35 +33,58 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Read the telemetry JSONL the server writes (in the user state directory) "
         "and print acceptance by confidence bucket, latency percentiles and review-flag counts.",
     )
-    r.add_argument("--file", type=Path, help="telemetry file (default: the server's)")
+    r.add_argument("--file", type=readable_file, help="telemetry file (default: the server's)")
     r.add_argument("--json", action="store_true", help="print one JSON object")
     r.set_defaults(func=run_report)
 
 
+def _fail(msg: str) -> int:
+    print(f"entropy-complete: error: {msg}", file=sys.stderr)
+    return 2
+
+
 def run_serve(args: argparse.Namespace) -> int:
     if args.tcp and args.stdio:
-        print("entropy-complete: error: choose --stdio or --tcp, not both", file=sys.stderr)
-        return 2
+        return _fail("choose --stdio or --tcp, not both")
     # stdout carries the protocol: the log goes to stderr or a file, never to stdout.
-    target = {"filename": args.log_file} if args.log_file else {"stream": sys.stderr}
+    target: dict = {"stream": sys.stderr}
+    if args.log_file:
+        try:
+            target = {"handlers": [logging.FileHandler(args.log_file, encoding="utf-8")]}
+        except OSError as e:
+            return _fail(f"--log-file {args.log_file}: {e.strerror or e}")
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         **target,
     )
-    from .server import build_server
+    from ..server import build_server
 
     server = build_server()
-    if args.tcp:
-        server.start_tcp(args.host, args.port)
-    else:
+    if not args.tcp:
         server.start_io()
+        return 0
+    try:
+        socket.getaddrinfo(args.host, args.port)
+    except socket.gaierror as e:
+        return _fail(f"--host {args.host}: {e.strerror or e}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger("entropy-complete").warning(
+            "listening on %s: anyone who can reach it can read the documents you edit", args.host
+        )
+    try:
+        server.start_tcp(args.host, args.port)
+    except socket.gaierror as e:
+        return _fail(f"--host {args.host}: {e.strerror or e}")
+    except (OSError, OverflowError) as e:
+        reason = "address already in use" if getattr(e, "errno", None) == 98 else str(e)
+        return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
     return 0
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from .report import format_text, read_events, summarise
-    from .telemetry import default_path
+    from ..report import format_text, read_events, summarise
+    from ..telemetry import default_path
 
     path = args.file or default_path()
     if not path.exists() and not path.with_name(path.name + ".1").exists():
@@ -67,6 +93,9 @@ def run_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    summary = summarise(read_events(path))
+    events = list(read_events(path))
+    if not events and path.exists() and path.stat().st_size:
+        return _fail(f"{path} is not a telemetry file (no JSON events in it)")
+    summary = summarise(events)
     print(json.dumps(summary, indent=1) if args.json else format_text(summary, path))
     return 0

@@ -8,7 +8,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .config import SECTION, Options, camel, to_wire
+from ..config import SECTION, Options, camel, to_wire
 
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
 

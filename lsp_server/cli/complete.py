@@ -11,6 +11,8 @@ from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
 from ranking import RankOptions
 from ranking.suggest import Outcome, suggest
 
+from .args import add_engine_options, bounded_int, language
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -22,24 +24,25 @@ def add_parser(sub) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--line", type=int, required=True, help="1-based line of the cursor")
     p.add_argument("--column", type=int, required=True, help="1-based column of the cursor")
-    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
-    p.add_argument("-n", type=int, default=4, help="candidates to sample (default 4)")
-    p.add_argument("--top-k", type=int, default=3, help="suggestions to show (default 3)")
+    p.add_argument(
+        "-n", type=bounded_int(1, 32), default=4, help="candidates to sample (default 4)"
+    )
+    p.add_argument(
+        "--show",
+        type=bounded_int(1, 32),
+        default=3,
+        help="suggestions to show (default 3)",
+    )
     p.add_argument("--temperature", type=float, default=0.4)
     p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--max-tokens", type=int, default=48)
+    p.add_argument("--top-k", type=bounded_int(0, None), default=50, help="sampling top-k (50)")
+    p.add_argument("--max-tokens", type=bounded_int(1, 4096), default=48)
     p.add_argument("--mode", choices=[m.value for m in Mode], default="line")
     p.add_argument("--no-greedy", action="store_true", help="do not include a greedy candidate")
-    p.add_argument("--language", help="LSP languageId (default: from the file extension)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--compute-type", default="auto")
-    p.add_argument("--threads", type=int, default=0)
     p.add_argument(
-        "--prompt-format",
-        choices=["auto", "fim", "prefix"],
-        default="auto",
-        help="fill-in-the-middle or prefix-only prompts (auto: the model's preference)",
+        "--language", type=language, help="LSP languageId (default: from the file extension)"
     )
+    add_engine_options(p, default_threads=0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--any-language",
@@ -88,11 +91,13 @@ def to_json(outcome: Outcome, engine) -> dict:
             {
                 "text": s.text,
                 "confidence": round(s.confidence, 4),
+                "rank_score": round(s.rank_score, 4),
                 "mean_entropy": round(s.features.mean_entropy, 4),
                 "max_entropy": round(s.features.max_entropy, 4),
                 "mean_logprob": round(s.features.mean_logprob, 4),
                 "syntax_ok": s.features.syntax_ok,
                 "syntax_delta": s.features.syntax_delta,
+                "syntax": syntax_word(r.language, s.features.syntax_ok),
                 "agreement": round(s.features.agreement, 4),
                 "ended": s.features.ended,
                 "review_required": s.review_required,
@@ -114,6 +119,14 @@ def to_json(outcome: Outcome, engine) -> dict:
     }
 
 
+def syntax_word(language: str | None, ok: bool) -> str:
+    """What the syntax column says: "ok" (the insertion adds no parse errors to the file as it
+    was), "breaks" (it adds some), or "n/a" (no grammar for the file: nothing was parsed)."""
+    if language is None:
+        return "n/a"
+    return "ok" if ok else "breaks"
+
+
 def total_ms(data: dict) -> float:
     # first_token is part of generate, not an extra phase.
     return sum(v for k, v in data["timings_ms"].items() if k != "first_token")
@@ -127,7 +140,10 @@ def print_table(data: dict) -> None:
         f"{total_ms(data):.0f} ms"
     )
     if not data["suggestions"]:
-        print("no suggestion: the model was not confident enough")
+        if data["samples"] == 0:
+            print("no suggestion: the document is empty")
+        else:
+            print("no suggestion: the model was not confident enough")
         return
     print(f"{'#':>2}  {'conf':>5}  {'H mean':>6}  {'H max':>5}  {'syntax':<6}  suggestion")
     for i, s in enumerate(data["suggestions"], 1):
@@ -135,7 +151,7 @@ def print_table(data: dict) -> None:
         text = text if len(text) <= 70 else text[:67] + "..."
         print(
             f"{i:>2}  {s['confidence']:>5.2f}  {s['mean_entropy']:>6.2f}  "
-            f"{s['max_entropy']:>5.2f}  {'ok' if s['syntax_ok'] else 'BROKEN':<6}  {text}"
+            f"{s['max_entropy']:>5.2f}  {s['syntax']:<6}  {text}"
         )
         for f in s["flags"]:
             mark = "REVIEW" if f["review_required"] else "note"
@@ -159,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         n=args.n,
         temperature=args.temperature,
         top_p=args.top_p,
+        top_k=args.top_k,
         max_new_tokens=args.max_tokens,
         mode=Mode(args.mode),
         include_greedy=not args.no_greedy and args.n > 1,
@@ -177,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
             args.threads,
             prompt_format=args.prompt_format,
         )
-        outcome = suggest(engine, request, options=RankOptions(top_k=args.top_k))
+        outcome = suggest(engine, request, options=RankOptions(top_k=args.show))
     except CompletionError as e:
         return fail(str(e))
     data = to_json(outcome, engine)
@@ -185,4 +202,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=1))
     else:
         print_table(data)
+        if any(s["syntax"] == "breaks" for s in data["suggestions"]):
+            print("syntax: 'breaks' = inserting it adds parse errors to the file as it was")
     return 0

@@ -10,6 +10,8 @@ from pathlib import Path
 from bench.run import SUITES, BenchConfig, run_bench
 from completion import CompletionError
 
+from .args import add_engine_options, bounded_int, output_dir, readable_file
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -25,7 +27,12 @@ def add_parser(sub) -> None:
         help="suite to run; repeat for several (default: humaneval-single)",
     )
     p.add_argument("--path", help="repository to draw lines from (the lines suite)")
-    p.add_argument("--limit", type=int, default=40, help="tasks per suite (default 40; 0: all)")
+    p.add_argument(
+        "--limit",
+        type=bounded_int(0, None),
+        default=40,
+        help="tasks per suite (default 40; 0: all)",
+    )
     p.add_argument(
         "--placement",
         choices=["official", "editor"],
@@ -33,26 +40,25 @@ def add_parser(sub) -> None:
         help="HumanEval holes: OpenAI's (the line and its newline; the cursor at column 0 of "
         "the next line's code) or an editor's (the cursor on an empty line)",
     )
-    p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
+    p.add_argument("-n", "--n", type=bounded_int(1, 32), default=4, help="candidates (default 4)")
     p.add_argument("--temperature", type=float, default=0.4)
     p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--top-k", type=int, default=50)
-    p.add_argument("--max-tokens", type=int, help="new tokens per candidate (default per suite)")
+    p.add_argument("--top-k", type=bounded_int(0, None), default=50, help="sampling top-k (50)")
+    p.add_argument(
+        "--max-tokens",
+        type=bounded_int(1, 4096),
+        help="new tokens per candidate (default per suite)",
+    )
     p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
-    p.add_argument("--confidence", help="fitted confidence JSON for the engine to rank with")
     p.add_argument(
-        "--prompt-format",
-        choices=["auto", "fim", "prefix"],
-        default="auto",
-        help="fill-in-the-middle or prefix-only prompts (default: the model's own choice)",
+        "--confidence",
+        type=readable_file,
+        help="confidence JSON to rank with (default: the model's own confidence.json)",
     )
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--compute-type", default="auto")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
+    add_engine_options(p, default_threads=1)
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per test program")
-    p.add_argument("--out", type=Path, default=Path("bench-results"), help="output directory")
+    p.add_argument("--out", type=output_dir, default=Path("bench-results"), help="output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -84,12 +90,6 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
-    if args.limit < 0:
-        print(
-            f"entropy-complete: error: --limit must be 0 (all) or more, not {args.limit}",
-            file=sys.stderr,
-        )
-        return 2
     if "lines" in suites and not args.path:
         print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
         return 2
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         prompt_format=args.prompt_format,
         lines_path=args.path,
         placement=args.placement,
-        confidence=args.confidence,
+        confidence=str(args.confidence) if args.confidence else None,
         timeout=args.timeout,
         out=args.out,
         progress=not args.quiet,

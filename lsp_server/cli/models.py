@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from completion.inspect import ModelReport, check
+from completion.modeldir import DEVICES
+
+from .args import choice
 
 
 def add_parser(sub) -> None:
@@ -25,7 +28,12 @@ def add_parser(sub) -> None:
         "Exit status: 0 usable, 1 not usable (the reason is printed), 2 bad arguments.",
     )
     c.add_argument("dir", type=Path, metavar="DIR")
-    c.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    c.add_argument(
+        "--device",
+        default="auto",
+        type=choice(DEVICES),
+        help="auto, cpu or cuda (default auto)",
+    )
     c.add_argument("--compute-type", default="auto", help="CTranslate2 compute type to check")
     c.add_argument("--load", action="store_true", help="also load it and generate two tokens")
     c.add_argument("--json", action="store_true", help="print one JSON object")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from completion.convert import QUANTIZATIONS, ConversionError, convert
 
+from .args import threads
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -33,7 +35,7 @@ def add_parser(sub) -> None:
         help="tokens of prompt + completion the engine may use (default: the model's own; "
         "2048 keeps prompts fast on CPU)",
     )
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for the validation run")
+    p.add_argument("--threads", type=threads, default=0, help="CPU threads for the validation run")
     p.add_argument("--json", action="store_true", help="print the metadata as one JSON object")
     p.set_defaults(func=run)
 

@@ -1,0 +1,94 @@
+"""Option values checked where they are parsed: argparse ``type=`` functions whose errors name
+the bad value, and the engine options that `complete`, `bench` and `calibrate` share."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from completion.fim import PROMPT_FORMATS
+from completion.modeldir import DEVICES
+
+
+def bounded_int(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
+    """An integer in [low, high] (high None: no upper bound); argparse names the option."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what}must be a whole number, not {text!r}"
+            ) from None
+        if value < low or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"{low}..{high}"
+            raise argparse.ArgumentTypeError(f"{what}must be {span}, not {value}")
+        return value
+
+    return parse
+
+
+def threads(text: str) -> int:
+    """CPU threads for the model: 0 (CTranslate2's choice) up to this machine's core count."""
+    return bounded_int(0, os.cpu_count() or 1, "threads (0: CTranslate2's choice) ")(text)
+
+
+def choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in options:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(options)}, not {text!r}")
+        return text
+
+    return parse
+
+
+def language(text: str) -> str:
+    """An LSP languageId or language name the grammar registry knows."""
+    from grammars import language_for
+    from grammars.registry import LANGUAGES
+
+    if language_for(text, None) is None:
+        known = sorted({i for spec in LANGUAGES.values() for i in spec.language_ids})
+        raise argparse.ArgumentTypeError(f"unknown language {text!r}; known: {', '.join(known)}")
+    return text
+
+
+def output_dir(text: str) -> Path:
+    """A directory to write into: it may not exist yet, but nothing on its path is a file."""
+    path = Path(text)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise argparse.ArgumentTypeError(f"{text}: {part} is a file, not a directory")
+            break
+    return path
+
+
+def readable_file(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: not a file")
+    return path
+
+
+def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> None:
+    """--model, --device, --compute-type, --threads, --prompt-format: one spelling everywhere."""
+    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
+    p.add_argument("--device", default="auto", type=choice(DEVICES), help="auto, cpu or cuda")
+    p.add_argument("--compute-type", default="auto", help="auto or a CTranslate2 compute type")
+    p.add_argument(
+        "--threads",
+        type=threads,
+        default=default_threads,
+        help=f"CPU threads for the model, 0 = CTranslate2's choice (default {default_threads})",
+    )
+    p.add_argument(
+        "--prompt-format",
+        type=choice(PROMPT_FORMATS),
+        default="auto",
+        help="fill-in-the-middle or prefix-only prompts (auto: the model's own choice)",
+    )

@@ -1,0 +1,90 @@
+"""Every bad command line a new user was seen to type ends in one line on stderr and exit code 2,
+naming the bad value — never a traceback (subprocess, as a user runs it)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "greeter.py")
+AT = ("--line", "10", "--column", "16")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lsp_server", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def one_line_error(r: subprocess.CompletedProcess, *needles: str) -> None:
+    lines = [ln for ln in r.stderr.strip().splitlines() if "[ctranslate2]" not in ln]
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "error" in lines[0] and all(n in lines[0] for n in needles), lines[0]
+
+
+@pytest.fixture(scope="module")
+def a_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("f") / "plain-file"
+    path.write_text("x")
+    return path
+
+
+CASES = {
+    "complete --threads -1": (("complete", EXAMPLE, *AT, "--threads", "-1"), ("--threads", "-1")),
+    "complete --show 0": (("complete", EXAMPLE, *AT, "--show", "0"), ("--show", "0")),
+    "complete -n 99": (("complete", EXAMPLE, *AT, "-n", "99"), ("-n", "99")),
+    "complete --language bogus": (
+        ("complete", EXAMPLE, *AT, "--language", "bogus"),
+        ("bogus", "python"),
+    ),
+    "complete --device tpu": (("complete", EXAMPLE, *AT, "--device", "tpu"), ("tpu",)),
+    "complete, line outside": (("complete", EXAMPLE, "--line", "999", "--column", "1"), ("999",)),
+    "models check --device tpu": (("models", "check", EXAMPLE, "--device", "tpu"), ("tpu",)),
+    "serve --port 99999": (("serve", "--tcp", "--port", "99999"), ("99999",)),
+    "serve --host unknown": (
+        ("serve", "--tcp", "--host", "no.such.host.invalid", "--port", "45995"),
+        ("no.such.host.invalid",),
+    ),
+    "serve --log-file in a missing folder": (
+        ("serve", "--log-file", "/nonexistent-dir/log.txt"),
+        ("/nonexistent-dir/log.txt",),
+    ),
+    "report --file binary": (("report", "--file", sys.executable), ("not a telemetry file",)),
+    "report --file folder": (("report", "--file", str(Path(EXAMPLE).parent)), ("not a file",)),
+    "bench --confidence missing": (
+        ("bench", "--suite", "flags", "--confidence", "/nonexistent.json"),
+        ("/nonexistent.json",),
+    ),
+    "bench --limit -5": (("bench", "--suite", "flags", "--limit", "-5"), ("--limit", "-5")),
+    "bench --threads -1": (("bench", "--suite", "flags", "--threads", "-1"), ("--threads",)),
+    "bench --prompt-format bogus": (
+        ("bench", "--suite", "flags", "--prompt-format", "bogus"),
+        ("bogus",),
+    ),
+    "calibrate --limit 5": (("calibrate", "--limit", "5", EXAMPLE), ("--limit",)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_gives_one_line_and_exit_code_2(case: str) -> None:
+    args, needles = CASES[case]
+    one_line_error(cli(*args), *needles)
+
+
+def test_bench_out_under_a_file(a_file: Path) -> None:
+    r = cli("bench", "--suite", "flags", "--out", str(a_file / "sub"))
+    one_line_error(r, str(a_file), "not a directory")
+
+
+def test_serve_on_a_port_in_use() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = cli("serve", "--tcp", "--port", str(port))
+    one_line_error(r, str(port), "in use")
