@@ -94,3 +94,14 @@ def test_the_extension_starts_for_the_registry_languages() -> None:
     events = PACKAGE["activationEvents"]
     languages = {e.removeprefix("onLanguage:") for e in events if e.startswith("onLanguage:")}
     assert languages == {lid for spec in LANGUAGES.values() for lid in spec.language_ids}
+
+
+def test_configuration_reference_is_generated_and_current() -> None:
+    # docs/configuration.md is `entropy-complete options --markdown`: regenerate it when an
+    # option changes (the same table the VS Code settings come from).
+    from lsp_server.cli.options import markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == markdown(), (
+        "docs/configuration.md is stale: entropy-complete options --markdown > docs/configuration.md"
+    )
