@@ -2,8 +2,10 @@
 
 "How good is this model on my code?" The suite picks source lines of a local repository at
 random (seeded), cuts each one at a random column inside its code, and asks for the rest of
-the line, with the rest of the file after the cursor as the suffix. It is scored by exact
-match and edit similarity; nothing is executed.
+the line (``hole="rest"``), with the rest of the file after the cursor as the suffix; or
+(``hole="span"``) for a piece in the middle of the line, so that code follows the cursor on
+its own line — where a model that reads the text after the cursor (fill-in-the-middle) should
+beat one that does not. It is scored by exact match and edit similarity; nothing is executed.
 """
 
 from __future__ import annotations
@@ -69,8 +71,24 @@ def _cut(line: str, rng: random.Random) -> int | None:
     return rng.randint(start + 1, len(code) - 1)
 
 
-def line_tasks(root: str | Path, limit: int | None, seed: int) -> list[Task]:
+HOLES = ("rest", "span")
+
+
+def _span(line: str, rng: random.Random) -> tuple[int, int] | None:
+    """A piece inside the line's code with at least two code characters left after it."""
+    code = line.rstrip()
+    start = len(code) - len(code.lstrip())
+    if len(code) - start < MIN_CODE_CHARS + 2:
+        return None
+    col = rng.randint(start + 1, len(code) - 3)
+    end = rng.randint(col + 1, len(code) - 2)
+    return col, end
+
+
+def line_tasks(root: str | Path, limit: int | None, seed: int, hole: str = "rest") -> list[Task]:
     """Up to ``limit`` tasks (default 200) from lines picked uniformly across the repository."""
+    if hole not in HOLES:
+        raise ValueError(f"lines hole must be one of {list(HOLES)}, got {hole!r}")
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"not a directory: {root}")
@@ -91,12 +109,19 @@ def line_tasks(root: str | Path, limit: int | None, seed: int) -> list[Task]:
     for f, text, start in picked:
         end = text.find("\n", start)
         line = text[start : len(text) if end == -1 else end]
-        col = _cut(line, rng)
-        if col is None:
-            continue
-        target = line[col:].rstrip()
+        if hole == "span":
+            cut = _span(line, rng)
+            if cut is None:
+                continue
+            col, end_col = cut
+        else:
+            col = _cut(line, rng)  # type: ignore[assignment]
+            if col is None:
+                continue
+            end_col = len(line.rstrip())
+        target = line[col:end_col]
         rel = f.relative_to(root.resolve()).as_posix()
-        doc = text[: start + col] + text[start + len(line.rstrip()) :]
+        doc = text[: start + col] + text[start + end_col :]
         tasks.append(
             Task(
                 id=f"lines/{rel}:{text.count(chr(10), 0, start) + 1}:{col + 1}",

@@ -43,6 +43,7 @@ class BenchConfig:
     threads: int = 1
     prompt_format: str = "auto"  # "auto" (the model's own choice), "fim" or "prefix"
     lines_path: str | None = None
+    lines_hole: str = "rest"  # the lines suite's hole: "rest" of the line or a "span" inside it
     placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0
@@ -75,7 +76,7 @@ MODEL_SUITES: dict[str, ModelSuite] = {
         True,
     ),
     "lines": ModelSuite(
-        lambda c: line_tasks(_lines_path(c), c.limit, c.seed),
+        lambda c: line_tasks(_lines_path(c), c.limit, c.seed, c.lines_hole),
         ("exact_match", "edit_similarity"),
         48,
         False,
@@ -127,6 +128,7 @@ def _config(cfg: BenchConfig, engine, sandbox: Sandbox | None, ranker: Confidenc
         "seed": cfg.seed,
         "limit": cfg.limit,
         "humaneval_placement": cfg.placement,
+        "lines_hole": cfg.lines_hole,
         "ranking_confidence": ranker.source,
         "sandbox": {
             "isolation": sandbox.isolation if sandbox else "not used",

@@ -28,6 +28,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--path", help="repository to draw lines from (the lines suite)")
     p.add_argument(
+        "--hole",
+        choices=["rest", "span"],
+        default="rest",
+        help="lines suite: ask for the rest of the line, or a span inside it (code after the "
+        "cursor on its line)",
+    )
+    p.add_argument(
         "--limit",
         type=bounded_int(0, None),
         default=40,
@@ -73,6 +80,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
         optional["--prompt-format"] = args.prompt_format
     if args.placement != "official":
         optional["--placement"] = args.placement
+    if args.hole != "rest":
+        optional["--hole"] = args.hole
     parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
     parts += [
         "--limit",
@@ -109,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         prompt_format=args.prompt_format,
         lines_path=args.path,
+        lines_hole=args.hole,
         placement=args.placement,
         confidence=str(args.confidence) if args.confidence else None,
         timeout=args.timeout,

@@ -29,3 +29,13 @@ def test_tasks_cut_lines_of_known_languages(tmp_path: Path) -> None:
         assert t.text[line_start : t.offset].strip()  # some code before the cursor
         assert t.target.strip() and "\n" not in t.target
     assert [t.id for t in line_tasks(tmp_path, 50, 0)] == [t.id for t in tasks]  # seeded
+
+
+def test_span_holes_leave_code_after_the_cursor(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    tasks = line_tasks(tmp_path, limit=50, seed=1, hole="span")
+    assert tasks
+    for t in tasks:
+        assert t.filled(t.target) == (tmp_path / t.path).read_text()
+        rest = t.text[t.offset :].split("\n", 1)[0]
+        assert len(rest.strip()) >= 1 and t.target and "\n" not in t.target
