@@ -2,7 +2,8 @@
 Chromium through playwright-core, installed from the .vsix `npm run package` builds, talking to
 our server and the shipped model: ghost text typed and accepted with Tab; a held-back automatic
 suggestion after a settings change; a shell=True suggestion flagged before accepting, its review
-diagnostic after, and "Mark as reviewed" clearing it. Screenshots: editors/vscode/e2e-output/."""
+diagnostic after, and "Mark as reviewed" clearing it; a broken server reported once.
+Screenshots: editors/vscode/e2e-output/."""
 
 from __future__ import annotations
 
@@ -162,6 +163,7 @@ def test_vscode_ghost_text_review_flag_and_mark_as_reviewed(tmp_path: Path, vsix
                 "EC_SETTINGS": str(settings_file),
                 "EC_VSCODE_DIR": str(VSCODE),
                 "EC_CHROMIUM": CHROMIUM,
+                "EC_BROKEN_SERVER": shutil.which("false") or "/bin/false",
             },
             capture_output=True,
             text=True,
@@ -204,6 +206,13 @@ def test_vscode_ghost_text_review_flag_and_mark_as_reviewed(tmp_path: Path, vsix
     assert review.read_text().splitlines()[-1] == result["flaggedLine"]
     reviewed = [e for e in _events(tmp_path) if e["event"] == "reviewed"]
     assert [e["rule"] for e in reviewed] == ["py.subprocess-shell"]
+
+    # 4. A broken server: one notification with both buttons, no restart loop.
+    toast = result["brokenToast"]
+    assert "entropy-complete: the server" in toast, toast  # exited / failed to initialize
+    assert "Open settings" in toast and "Show log" in toast
+    assert result["brokenToasts"] == 1
+    assert "not running" in result["brokenStatus"]
     for name in ("01-ghost-text", "05-flag-before-accept", "07-diagnostic", "10-reviewed"):
         assert (OUT / f"{name}.png").stat().st_size > 10_000, name
 

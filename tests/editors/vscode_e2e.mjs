@@ -265,6 +265,33 @@ try {
   step('reviewed');
   await shot('10-reviewed');
   await saveFile();
+
+  // 6. A broken server (its path set to a program that exits at once): one notification with
+  // "Open settings" and "Show log", and no restart loop.
+  await page.keyboard.press('Control+Shift+M'); // hide the Problems view again
+  await runCommand('Preferences: Open User Settings');
+  await page.waitForSelector('.settings-editor .suggest-input-container', { state: 'visible' });
+  await page.keyboard.type('entropyComplete.server.path');
+  // A machine-overridable setting: in a remote window (code-server is one) it lives under Remote.
+  await page.locator('.settings-tabs-widget .action-label', { hasText: 'Remote' }).click();
+  await until('the server path setting', async () =>
+    (await page.locator('.settings-editor .settings-count-widget').innerText()).includes('1 Setting Found'),
+  );
+  await page.waitForTimeout(300);
+  const pathInput = page.locator('.settings-editor .setting-item-contents input:visible').first();
+  await pathInput.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(env('EC_BROKEN_SERVER'));
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  result.brokenToast = await until('the broken-server notification', async () => {
+    const texts = await toasts.allInnerTexts();
+    return texts.find((t) => t.includes('entropy-complete:')) ?? '';
+  });
+  await page.waitForTimeout(4000); // a restart loop would add more notifications by now
+  result.brokenToasts = (await toasts.allInnerTexts()).filter((t) => t.includes('entropy-complete')).length;
+  result.brokenStatus = await status();
+  step('broken server', { toast: result.brokenToast, status: result.brokenStatus });
+  await shot('11-broken-server');
   result.ok = true;
 } catch (error) {
   result.why = String(error?.stack ?? error);

@@ -14,9 +14,7 @@ const serverAt = args.indexOf('--server');
 const server = serverAt >= 0 ? args[serverAt + 1] : 'entropy-complete';
 
 const client = JSON.parse(readFileSync(join(root, 'scripts', 'client-settings.json'), 'utf8'));
-const serverCategories = JSON.parse(
-  execFileSync(server, ['options', '--schema'], { encoding: 'utf8' }),
-);
+const serverCategories = JSON.parse(execFileSync(server, ['options', '--schema'], { encoding: 'utf8' }));
 const pkgPath = join(root, 'package.json');
 const before = readFileSync(pkgPath, 'utf8');
 const pkg = JSON.parse(before);

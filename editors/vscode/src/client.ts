@@ -47,13 +47,25 @@ async function pythonInterpreter(): Promise<string | undefined> {
   try {
     const api: unknown = ext.isActive ? ext.exports : await ext.activate();
     const envs = (api as { environments?: Record<string, unknown> } | undefined)?.environments;
-    const active = typeof envs?.getActiveEnvironmentPath === 'function' ? (envs.getActiveEnvironmentPath as () => unknown)() : undefined;
+    const active =
+      typeof envs?.getActiveEnvironmentPath === 'function'
+        ? (envs.getActiveEnvironmentPath as () => unknown)()
+        : undefined;
     const resolve = envs?.resolveEnvironment;
-    const resolved: unknown = typeof resolve === 'function' ? await (resolve as (e: unknown) => Promise<unknown>)(active) : undefined;
+    const resolved: unknown =
+      typeof resolve === 'function' ? await (resolve as (e: unknown) => Promise<unknown>)(active) : undefined;
     const exe = (resolved as { executable?: { uri?: vscode.Uri } } | undefined)?.executable?.uri?.fsPath;
     return exe ?? (active as { path?: string } | undefined)?.path;
   } catch {
     return undefined;
+  }
+}
+
+/** A language client whose own error messages go to the log only: the extension reports a
+ * missing or broken server once, with its own buttons (the client would add a second message). */
+class QuietClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
   }
 }
 
@@ -101,7 +113,9 @@ export class Server implements vscode.Disposable {
       this.initialized = true;
       await this.refreshModelState();
     } catch (error) {
-      this.fail(`the server did not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail(
+        `the server ${resolved.command} did not start (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
 
@@ -158,7 +172,7 @@ export class Server implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: () => this.options(),
       initializationFailedHandler: (error) => {
-        this.fail(`the server failed to initialize: ${error instanceof Error ? error.message : String(error)}`);
+        this.fail(`the server ${command} did not start (${error instanceof Error ? error.message : String(error)})`);
         return false;
       },
       errorHandler: {
@@ -177,7 +191,11 @@ export class Server implements vscode.Disposable {
             this.ui.setServer({ kind: 'starting' });
             return { action: CloseAction.Restart, handled: true };
           }
-          this.fail(this.initialized ? 'the server stopped several times; it is off until you restart it' : 'the server exited before it started');
+          this.fail(
+            this.initialized
+              ? `the server ${command} stopped several times; it is off until you restart it`
+              : `the server ${command} exited before it started`,
+          );
           return { action: CloseAction.DoNotRestart, handled: true };
         },
       },
@@ -213,7 +231,7 @@ export class Server implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('entropyComplete', 'entropy-complete', executable, clientOptions);
+    const client = new QuietClient('entropyComplete', 'entropy-complete', executable, clientOptions);
     client.registerFeature(new ModelProgress(client, this.ui, () => this.refreshModelState()));
     client.onNotification(ABSTAINED, (params: unknown) => {
       const a = asAbstention(params);

@@ -39,7 +39,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     command('askForAlternatives', () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     command('toggleSuggestWhileTyping', async () => {
       const on = !suggestWhileTyping();
-      await vscode.workspace.getConfiguration(SECTION).update('suggestWhileTyping', on, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration(SECTION)
+        .update('suggestWhileTyping', on, vscode.ConfigurationTarget.Global);
       void vscode.window.showInformationMessage(
         `entropy-complete: suggestions while typing ${on ? 'on' : 'off (ask with Alt+\\)'}`,
       );
@@ -121,6 +123,9 @@ async function showMenu(): Promise<void> {
   ];
   const pick = await vscode.window.showQuickPick(actions, { title: 'entropy-complete' });
   if (pick) {
-    await vscode.commands.executeCommand(pick.command, ...(pick.command.startsWith('workbench') ? [`@ext:entropy-complete.entropy-complete`] : []));
+    await vscode.commands.executeCommand(
+      pick.command,
+      ...(pick.command.startsWith('workbench') ? [`@ext:entropy-complete.entropy-complete`] : []),
+    );
   }
 }

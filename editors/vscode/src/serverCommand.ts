@@ -7,8 +7,7 @@ import * as path from 'node:path';
 export const DEFAULT_SERVER = 'entropy-complete';
 
 export type Resolved =
-  | { ok: true; command: string; source: 'setting' | 'PATH' | 'python environment' }
-  | { ok: false; reason: string };
+  { ok: true; command: string; source: 'setting' | 'PATH' | 'python environment' } | { ok: false; reason: string };
 
 export interface Lookup {
   /** Is there an executable file here? */

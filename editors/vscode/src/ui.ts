@@ -113,7 +113,9 @@ export class Ui implements vscode.Disposable {
     this.item.backgroundColor =
       view.severity === 'normal'
         ? undefined
-        : new vscode.ThemeColor(view.severity === 'warning' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
+        : new vscode.ThemeColor(
+            view.severity === 'warning' ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground',
+          );
     void vscode.commands.executeCommand('setContext', SHOWN_CONTEXT, this.shown !== undefined);
     this.decorate();
   }

@@ -61,6 +61,12 @@ test('a changed setting is sent as the user wrote it; unknown values are left ou
 });
 
 test('only the server path needs a restart', () => {
-  assert.equal(needsRestart((k) => k === 'entropyComplete.server.path'), true);
-  assert.equal(needsRestart((k) => k === 'entropyComplete.model.path'), false);
+  assert.equal(
+    needsRestart((k) => k === 'entropyComplete.server.path'),
+    true,
+  );
+  assert.equal(
+    needsRestart((k) => k === 'entropyComplete.model.path'),
+    false,
+  );
 });
