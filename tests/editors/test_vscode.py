@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 VSCODE = ROOT / "editors" / "vscode"
 DRIVER = Path(__file__).resolve().parent / "vscode_e2e.mjs"
 SAMPLE = ROOT / "tests" / "data" / "lsp" / "shapes.py"
-# The shipped model completes `shell=` here with `True)`: subprocess with a shell (CWE-78).
-# The file stops before the `=`, which the test types (an automatic request).
+# The shipped model (8f50b119) completes `shell=` here with `True)`: subprocess with a shell
+# (CWE-78). The file stops before the `=`, which the test types (an automatic request). A new
+# shipped model may complete it otherwise: `entropy-complete complete FILE --line 6 --column 51
+# -n 3 --temperature 0 --json` shows its suggestion and flags for a candidate prompt.
 REVIEW = 'import subprocess\n\n\ndef run_shell(command):\n    """Run command through the shell."""\n    return subprocess.check_output(command, shell'
 OUT = VSCODE / "e2e-output"
 BIN = Path(sys.executable).parent  # the venv: entropy-complete, the server the extension runs
