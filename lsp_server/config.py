@@ -50,7 +50,12 @@ class ModelOptions:
     compute_type: str = opt(
         "auto", "`auto` = int8 on CPU, int8_float16 on GPU; or any CTranslate2 compute type."
     )
-    threads: int = opt(0, "CPU threads for the model; 0 = CTranslate2's default.", minimum=0)
+    threads: int = opt(
+        0,
+        "CPU threads for the model; 0 = automatic: one for small models like the shipped one "
+        "(fastest there), all cores for big ones.",
+        minimum=0,
+    )
     prompt_format: str = opt(
         "auto",
         "`auto` = the model's own choice (fill-in-the-middle when its tokenizer has FIM tokens, "

@@ -225,3 +225,15 @@ def test_convert_without_the_extra_says_what_to_install(tmp_path, monkeypatch) -
     ):
         convert(hf, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_automatic_threads_pick_one_for_small_models(tmp_path) -> None:
+    from completion.engine import SMALL_MODEL_BYTES, auto_threads
+
+    assert auto_threads(tmp_path) == 0  # no model.bin: leave it to CTranslate2
+    small = tmp_path / "model.bin"
+    small.write_bytes(b"\0" * 1024)
+    assert auto_threads(tmp_path) == 1
+    with small.open("r+b") as fh:  # sparse: no real disk used
+        fh.truncate(SMALL_MODEL_BYTES + 1)
+    assert auto_threads(tmp_path) == 0
