@@ -74,9 +74,18 @@ def confidence_rows(conf: dict) -> list[str]:
 def model_suite(name: str, suite: dict) -> list[str]:
     s, lat = suite["syntax"], suite["latency"]
     stages = ", ".join(f"{k} {v:.0f}" for k, v in lat["stage_mean_ms"].items() if v is not None)
+    skipped = suite.get("skipped_languages") or {}
+    left_out = (
+        "Left out (languages the model does not declare): "
+        + ", ".join(f"{n} {lang}" for lang, n in sorted(skipped.items()))
+        + "."
+        if skipped
+        else ""
+    )
     return [
         f"## {name} ({suite['n_tasks']} tasks)",
         "",
+        *([left_out, ""] if left_out else []),
         *ranker_rows(suite),
         "",
         f"Syntax-valid samples (the insertion adds no parse errors): "

@@ -140,10 +140,30 @@ def _config(cfg: BenchConfig, engine, sandbox: Sandbox | None, ranker: Confidenc
     }
 
 
+def _known_languages(tasks: list[Task], engine) -> tuple[list[Task], dict[str, int]]:
+    """The tasks in languages the model declares, and how many were left out, by language
+    (a Python-only model is not asked to complete TypeScript: it would refuse)."""
+    from grammars import language_for
+
+    known = engine.info.languages
+    if known is None:
+        return tasks, {}
+    kept: list[Task] = []
+    skipped: dict[str, int] = {}
+    for t in tasks:
+        spec = language_for(None, t.path)
+        lang = spec.name if spec else "unknown"
+        if lang in known:
+            kept.append(t)
+        else:
+            skipped[lang] = skipped.get(lang, 0) + 1
+    return kept, skipped
+
+
 def _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out: Path) -> dict:
     from tqdm import tqdm
 
-    tasks = spec.tasks(cfg)
+    tasks, skipped = _known_languages(spec.tasks(cfg), engine)
     policy = SamplingPolicy(
         n=cfg.n,
         temperature=cfg.temperature,
@@ -166,6 +186,7 @@ def _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out: Path) -> dic
             bar.update()
     source = f"bench {name}, model {engine.info.model_id}, seed {cfg.seed}"
     report, fitted = suite_report(runs, spec.metrics, cfg.seed, source)
+    report["skipped_languages"] = skipped
     fitted.save(out / f"{name}-confidence.json")
     title = f"{name}, model {engine.info.model_id}, {len(runs)} tasks"
     reliability_plot(report["confidence"], title, out / f"{name}-reliability.png")

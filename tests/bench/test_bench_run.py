@@ -93,3 +93,21 @@ def test_syntax_confidence_latency(report_dir: Path) -> None:
     assert 0 < lat["p50_ms"] <= lat["p95_ms"] and lat["tokens_per_second"] > 0
     flags = json.loads((report_dir / "report.json").read_text())["suites"]["flags"]
     assert flags["n_snippets"] == 6 and in_unit(flags["snippet"]["precision"])
+
+
+def test_tasks_in_languages_the_model_does_not_declare_are_left_out() -> None:
+    from types import SimpleNamespace
+
+    from bench.run import _known_languages
+    from bench.tasks import Task
+
+    tasks = [
+        Task("a", "x", 0, "y", "a.py"),
+        Task("b", "x", 0, "y", "b.ts"),
+        Task("c", "x", 0, "y", "c.rs"),
+    ]
+    python_only = SimpleNamespace(info=SimpleNamespace(languages=("python",)))
+    kept, skipped = _known_languages(tasks, python_only)
+    assert [t.id for t in kept] == ["a"] and skipped == {"typescript": 1, "rust": 1}
+    anything = SimpleNamespace(info=SimpleNamespace(languages=None))
+    assert _known_languages(tasks, anything) == (tasks, {})
