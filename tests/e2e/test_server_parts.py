@@ -59,7 +59,7 @@ def test_options_defaults_camel_case_and_errors() -> None:
     assert parse(None) == (Options(), [])
     assert section_of([]) is None  # Neovim sends an empty Lua table as []
     wire = to_wire(Options())
-    assert wire["automatic"]["abstainBelow"] == 0.2 and wire["invoked"]["candidates"] == 6
+    assert wire["automatic"]["abstainBelow"] == 0.1 and wire["invoked"]["candidates"] == 6
     opts, problems = parse(section_of({"entropyComplete": {"invoked": {"temperature": 1}}}))
     assert problems == [] and opts.invoked.temperature == 1.0
     assert opts.invoked.candidates == 6  # a section keeps its own defaults for missing keys

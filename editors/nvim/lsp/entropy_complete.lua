@@ -1,7 +1,7 @@
 -- entropy-complete: code completion ranked by token entropy and syntax, with review flags.
 -- Data-only config for Neovim 0.11+: `vim.lsp.enable('entropy_complete')`.
 -- Override any field with `vim.lsp.config('entropy_complete', { ... })`; settings are the
--- options in the README ("Server configuration"), e.g. init_options = { automatic = { abstainBelow = 0.3 } }.
+-- options in docs/configuration.md, e.g. init_options = { automatic = { abstainBelow = 0.3 } }.
 
 ---@type vim.lsp.Config
 return {
