@@ -171,7 +171,11 @@ standard library is part of the data, so use that version to get the same files.
 training the shipped weights with `python -m training --resume --minutes M`.
 
 ## Known limits
-- Trained only on Python: other languages get poor completions.
+- Trained only on Python: its `entropy-complete.json` declares `"languages": ["python"]`, so
+  other languages get no suggestion (and one message saying why) unless the guard is off.
+- Its shown confidence comes from `confidence.json`, fitted on the held-out corpus files
+  (`entropy-complete calibrate --limit 1000 $(python -m training.heldout)`); the evaluation
+  table's confidence row is the older per-benchmark fit.
 - Small: multi-line completions drift and loop; the engine's stop rules, repetition filter and
   entropy abstain are what make it usable.
 - Its fill-in-the-middle mode is weak (it was trained on FIM, but completes far better from
