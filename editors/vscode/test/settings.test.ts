@@ -48,7 +48,7 @@ test('defaults nest into the object the server reads', () => {
     assert.equal(flat.get(key), defaults.get(key), key);
   }
   assert.equal((options.model as Record<string, unknown>).path, '');
-  assert.equal((options.automatic as Record<string, unknown>).abstainBelow, 0.2);
+  assert.equal((options.automatic as Record<string, unknown>).abstainBelow, 0.1);
   assert.equal((options.invoked as Record<string, unknown>).abstainBelow, 0);
   assert.equal(options.cacheSize, 256);
   assert.ok(!('server' in options) && !('trace' in options) && !('suggestWhileTyping' in options));
