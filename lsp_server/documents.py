@@ -102,11 +102,6 @@ class Document:
     def range_of(self, start: int, end: int) -> types.Range:
         return types.Range(self.position_at(start), self.position_at(end))
 
-    def line_before(self, offset: int) -> str:
-        """The text of the cursor's line up to ``offset``."""
-        line = bisect_right(self.starts, offset) - 1
-        return self.text[self.starts[line] : offset]
-
     def apply(self, change: types.TextDocumentContentChangeEvent, version: int) -> Edit:
         """The edit a content change makes, and the next snapshot."""
         if isinstance(change, types.TextDocumentContentChangePartial):

@@ -47,10 +47,6 @@ class ModelHost:
         self.load_seconds = 0.0
 
     @property
-    def options(self) -> ModelOptions | None:
-        return self._options
-
-    @property
     def current_load(self) -> asyncio.Future[Engine] | None:
         """The latest load; an older one that ends later must not report for it."""
         return self._load

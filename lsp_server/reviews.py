@@ -103,9 +103,6 @@ class ReviewStore:
         self._marks.setdefault(doc.uri, []).extend(added)
         return added
 
-    def marks(self, uri: str) -> list[Mark]:
-        return list(self._marks.get(uri, ()))
-
     def remove(self, uri: str, mark_id: str) -> Mark | None:
         marks = self._marks.get(uri, [])
         for m in marks:
