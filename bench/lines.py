@@ -74,6 +74,23 @@ def _cut(line: str, rng: random.Random) -> int | None:
 HOLES = ("rest", "span")
 
 
+def code_lines(files: list[Path]) -> list[tuple[Path, str, int]]:
+    """(file, its text, start offset) of every line with enough code to ask for; unreadable
+    files are skipped."""
+    lines: list[tuple[Path, str, int]] = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        pos = 0
+        for line in text.split("\n"):
+            if len(line.strip()) >= MIN_CODE_CHARS:
+                lines.append((f, text, pos))
+            pos += len(line) + 1
+    return lines
+
+
 def _span(line: str, rng: random.Random) -> tuple[int, int] | None:
     """A piece inside the line's code with at least two code characters left after it."""
     code = line.rstrip()
@@ -93,17 +110,7 @@ def line_tasks(root: str | Path, limit: int | None, seed: int, hole: str = "rest
     if not root.is_dir():
         raise ValueError(f"not a directory: {root}")
     rng = random.Random(seed)
-    lines: list[tuple[Path, str, int]] = []  # (file, text, start offset of the line)
-    for f in source_files(root):
-        try:
-            text = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        pos = 0
-        for line in text.split("\n"):
-            if len(line.strip()) >= MIN_CODE_CHARS:
-                lines.append((f, text, pos))
-            pos += len(line) + 1
+    lines = code_lines(source_files(root))
     picked = rng.sample(lines, min(len(lines), limit or 200))
     tasks = []
     for f, text, start in picked:

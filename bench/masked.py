@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from .lines import MIN_CODE_CHARS, _cut, source_files
+from .lines import _cut, code_lines, source_files
 from .tasks import Task
 
 PLACEMENT_SHARES = (("official", 0.4), ("cut", 0.4), ("editor", 0.2))
@@ -60,17 +60,7 @@ def _task(path: Path, text: str, start: int, kind: str, rng: random.Random) -> T
 def calibration_tasks(paths: list[str | Path], limit: int, seed: int) -> list[Task]:
     """``limit`` seeded tasks from lines of code under ``paths``, placements mixed as above."""
     rng = random.Random(seed)
-    lines: list[tuple[Path, str, int]] = []
-    for f in _files([Path(p) for p in paths]):
-        try:
-            text = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        pos = 0
-        for line in text.split("\n"):
-            if len(line.strip()) >= MIN_CODE_CHARS:
-                lines.append((f, text, pos))
-            pos += len(line) + 1
+    lines = code_lines(_files([Path(p) for p in paths]))
     if not lines:
         raise ValueError("no lines of code to mask under the given paths")
     kinds = [k for k, _ in PLACEMENT_SHARES]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .engine import DEFAULT_MODEL_DIR, CT2Engine, Engine, ModelInfo
+from .backend import Engine, ModelInfo
+from .engine import DEFAULT_MODEL_DIR, CT2Engine
 from .errors import (
     CompletionError,
     ConversionError,

@@ -7,112 +7,33 @@ import json
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
-from tokenizers import Tokenizer
 
+from .backend import ModelInfo, token_stats
 from .errors import (
     GenerationCancelled,
     ModelLoadError,
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
-from .fim import PROMPT_FORMATS, FimTemplate, detect, stop_tokens
-from .modeldir import check_model_dir, model_hash, resolve_compute, resolve_device
+from .fim import PROMPT_FORMATS, detect, stop_tokens
+from .healing import heal
+from .modeldir import (
+    auto_threads,
+    check_model_dir,
+    declared_languages,
+    model_hash,
+    resolve_compute,
+    resolve_device,
+)
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
-# Token healing re-types at most this many tokens before free generation starts.
-MAX_HEAL_STEPS = 3
 # Prompt + generation window used when the caller does not set one.
 MAX_AUTO_CONTEXT = 4096
-
-
-def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
-    """(log p(token), entropy) of one next-token distribution given its raw logits, in nats.
-
-    Row by row on purpose: stacking the rows of a request into one array first was measured
-    20x slower than this loop (the copy dominates). The vector work stays in float32 (the
-    logits' own type; a float64 copy was 8.6x slower on a 151,936-token vocabulary) and only
-    the two sums are carried in float64.
-    """
-    z = logits if logits.dtype == np.float32 else logits.astype(np.float32)
-    m = float(z.max())
-    shifted = z - np.float32(m)
-    e = np.exp(shifted)
-    s = float(e.sum(dtype=np.float64))
-    # H = log s - E[z - m]; shifting by m keeps the dot product well conditioned.
-    entropy = np.log(s) - float(np.dot(e, shifted)) / s
-    return float(shifted[token_id]) - float(np.log(s)), max(0.0, float(entropy))
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """What the engine knows about the loaded model."""
-
-    path: str
-    model_id: str  # short content hash: the telemetry and benchmark key
-    family: str  # FIM family, or "plain" for prefix-only
-    device: str
-    compute_type: str
-    context_tokens: int
-    vocab_size: int
-    # Grammar names the model was trained on (entropy-complete.json "languages"); None: any.
-    languages: tuple[str, ...] | None = None
-
-
-class Engine(Protocol):
-    """What the pipeline needs from a model backend (CTranslate2 here; a remote server later)."""
-
-    info: ModelInfo
-    template: FimTemplate | None
-    prompt_template: FimTemplate | None
-    tokenizer: Tokenizer
-    vocab_text: TokenText
-    stop_ids: frozenset[int]
-
-    def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]: ...
-
-    def generate(
-        self,
-        prompt: Prompt,
-        policy: SamplingPolicy,
-        cancel: threading.Event | None = None,
-        stop_at_newline: bool = False,
-        stats: dict[str, float] | None = None,
-    ) -> tuple[list[Sample], float]: ...
-
-
-# Below this many bytes of weights (~100M int8 parameters) one thread decodes fastest: a step
-# is too small to split, and the synchronisation costs more than it saves. Measured on the
-# shipped 10M model, 2-core machine, 20 typing requests through the server: p50 46-52 ms with
-# one thread against 224-311 ms with CTranslate2's default; raw CTranslate2, 4 candidates of 48
-# tokens after a 700-token prompt: 332 ms on one thread, 907 ms on two.
-SMALL_MODEL_BYTES = 100_000_000
-
-
-def auto_threads(model_dir: Path) -> int:
-    """The thread count for ``threads=0`` on CPU: 1 for small models, else 0 (all cores)."""
-    try:
-        size = (model_dir / "model.bin").stat().st_size
-    except OSError:
-        return 0
-    return 1 if size < SMALL_MODEL_BYTES else 0
-
-
-def _languages(value: object) -> tuple[str, ...] | None:
-    """entropy-complete.json's ``languages``: a list of grammar names, or absent/"all" for any."""
-    if value is None or value == "all":
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ModelLoadError(
-            f'entropy-complete.json: "languages" must be a list of names or "all", not {value!r}'
-        )
-    return tuple(value)
 
 
 def _release_at_exit(ref: weakref.ref) -> None:
@@ -218,7 +139,7 @@ class CT2Engine:
                 context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT)
             ),
             vocab_size=len(vocab),
-            languages=_languages(meta.get("languages")),
+            languages=declared_languages(meta.get("languages")),
         )
 
     def _new_generator(self):
@@ -239,42 +160,6 @@ class CT2Engine:
 
     def _tokens(self, ids) -> list[str]:
         return [self._id_to_token[i] for i in ids]
-
-    def _heal(self, prompt: Prompt) -> tuple[list[int], list[float], list[float]]:
-        """Chooses the first tokens among those that re-produce the healed characters.
-
-        One step per token (at most ``MAX_HEAL_STEPS``): the logits come from a one-token
-        generation (CTranslate2 has no logits processor), and the most likely allowed token is
-        taken. Log-prob and entropy are those of the distribution renormalised to the allowed
-        tokens, i.e. how sure the model is given what the user already typed.
-        """
-        ids: list[int] = []
-        lps: list[float] = []
-        ents: list[float] = []
-        rest, allowed_ids = prompt.heal_text, list(prompt.heal_ids)
-        for _ in range(MAX_HEAL_STEPS):
-            if not rest or not allowed_ids:
-                break
-            res = self.generator.generate_batch(
-                [self._tokens(prompt.ids + tuple(ids))],
-                max_length=1,
-                sampling_topk=1,
-                include_prompt_in_result=False,
-                return_logits_vocab=True,
-            )[0]
-            z = np.asarray(res.logits[0][0], dtype=np.float64)
-            allowed = np.fromiter(allowed_ids, dtype=np.int64)
-            sub = z[allowed]
-            pick = int(sub.argmax())
-            lp, ent = token_stats(sub, pick)
-            best = int(allowed[pick])
-            ids.append(best)
-            lps.append(lp)
-            ents.append(ent)
-            text = self.vocab_text.text[best]
-            rest = "" if text.startswith(rest) else rest[len(text) :]
-            allowed_ids = self.vocab_text.healing(rest) if rest else []
-        return ids, lps, ents
 
     def generate(
         self,
@@ -310,7 +195,9 @@ class CT2Engine:
         head_ent: list[float] = []
         ids = list(prompt.ids)
         if prompt.heal_ids:
-            head_ids, head_lp, head_ent = self._heal(prompt)
+            head_ids, head_lp, head_ent = heal(
+                self.generator, self._tokens, prompt, self.vocab_text
+            )
             ids += head_ids
             if stop_at_newline and head_ids[0] in self.newline_ids:
                 stop_at_newline = False

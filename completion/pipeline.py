@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Engine
+from .backend import Engine
 from .errors import InvalidRequestError, UnsupportedLanguageError
 from .postprocess import make_candidates
 from .prompt import Prompt, build

@@ -6,10 +6,10 @@ they are different models:
 - the **rank score** orders the candidates of one request. It is fitted as a conditional logit
   (a softmax over the candidates of each request, pushed towards the right ones), so only what
   differs between candidates matters;
-- the **confidence** is the probability that a candidate is right. A logistic model (Platt
-  scaling over the rank score, the candidate's share of the request's softmax and context
-  features) fitted on masked lines the model never trained on, so 0.8 means right about 8
-  times in 10.
+- the **confidence** is the probability that a candidate is right: Platt scaling of the rank
+  score and the candidate's share of its request's softmax (``bench.calibrate.CONFIDENCE_FIT``;
+  a file may weigh any of ``CONFIDENCE_INPUTS``), fitted on masked lines the model never
+  trained on, so 0.8 means right about 8 times in 10.
 
 Both are fitted per model by ``entropy-complete calibrate`` and shipped in the model directory
 as ``confidence.json`` (``for_model`` loads it); without one, hand-set priors apply.

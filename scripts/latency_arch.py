@@ -99,10 +99,10 @@ def timed(generator, batch, hyps: int, new_tokens: int, logits: bool) -> tuple[f
 
 
 def entropy_ms(vocab: int, rows: int) -> float:
-    """What the engine's per-token entropy (completion.engine.token_stats) costs for ``rows``."""
+    """What the engine's per-token entropy (completion.backend.token_stats) costs for ``rows``."""
     import numpy as np
 
-    from completion.engine import token_stats
+    from completion.backend import token_stats
 
     z = np.random.default_rng(0).normal(size=(rows, vocab)).astype(np.float32)
     t = time.perf_counter()

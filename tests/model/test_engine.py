@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from completion import GenerationCancelled, SamplingPolicy
-from completion.engine import token_stats
+from completion.backend import token_stats
 from completion.prompt import build
 
 

@@ -228,7 +228,7 @@ def test_convert_without_the_extra_says_what_to_install(tmp_path, monkeypatch) -
 
 
 def test_automatic_threads_pick_one_for_small_models(tmp_path) -> None:
-    from completion.engine import SMALL_MODEL_BYTES, auto_threads
+    from completion.modeldir import SMALL_MODEL_BYTES, auto_threads
 
     assert auto_threads(tmp_path) == 0  # no model.bin: leave it to CTranslate2
     small = tmp_path / "model.bin"

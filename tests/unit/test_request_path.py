@@ -86,6 +86,16 @@ def end() -> types.Position:
     return types.Position(len(lines) - 1, len(lines[-1]))
 
 
+def type_at_end(suggester: Suggester, text: str) -> None:
+    """The user types ``text`` at the cursor (document version 2)."""
+    suggester.docs.change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
+            [types.TextDocumentContentChangePartial(range=types.Range(end(), end()), text=text)],
+        )
+    )
+
+
 async def ready(suggester: Suggester) -> None:
     suggester.models.start(Options().model)
     await asyncio.wait_for(suggester.models.current_load, 10)
@@ -101,12 +111,7 @@ async def test_answer_then_cache_then_typing_through(tmp_path: Path) -> None:
     again = await s.answer(URI, end(), Trigger.INVOKED, typing_through=True)
     assert again is not None and again.source == "cache" and engine.calls == 1
     # The user types the start of the suggestion: answered from what is on screen.
-    s.docs.change(
-        types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
-            [types.TextDocumentContentChangePartial(range=types.Range(end(), end()), text="wid")],
-        )
-    )
+    type_at_end(s, "wid")
     typed = await s.answer(
         URI, types.Position(end().line, end().character + 3), Trigger.AUTOMATIC, typing_through=True
     )
@@ -138,12 +143,7 @@ async def test_an_edit_makes_the_running_answer_stale(tmp_path: Path) -> None:
     await ready(s)
     task = asyncio.ensure_future(s.answer(URI, end(), Trigger.INVOKED, typing_through=False))
     await asyncio.to_thread(engine.started.wait, 5)
-    s.docs.change(
-        types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
-            [types.TextDocumentContentChangePartial(range=types.Range(end(), end()), text="x")],
-        )
-    )
+    type_at_end(s, "x")
     s.stop(URI, "stale")  # what didChange does
     with pytest.raises(JsonRpcContentModified):
         await task
