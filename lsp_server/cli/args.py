@@ -32,7 +32,7 @@ def bounded_int(low: int, high: int | None = None, what: str = "") -> Callable[[
 
 def threads(text: str) -> int:
     """CPU threads for the model: 0 (CTranslate2's choice) up to this machine's core count."""
-    return bounded_int(0, os.cpu_count() or 1, "threads (0: CTranslate2's choice) ")(text)
+    return bounded_int(0, os.cpu_count() or 1, "threads (0: automatic) ")(text)
 
 
 def choice(options: tuple[str, ...]) -> Callable[[str], str]:
@@ -84,7 +84,7 @@ def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> N
         "--threads",
         type=threads,
         default=default_threads,
-        help=f"CPU threads for the model, 0 = CTranslate2's choice (default {default_threads})",
+        help=f"CPU threads, 0 = automatic: 1 for small models (default {default_threads})",
     )
     p.add_argument(
         "--prompt-format",
