@@ -47,6 +47,7 @@ class BenchConfig:
     placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0
+    unsafe_exec: bool = False  # run candidates even where the sandbox cannot isolate them
     out: Path = Path("bench-results")
     progress: bool = True
     command: str = "entropy-complete bench"
@@ -221,7 +222,7 @@ def run_bench(cfg: BenchConfig) -> dict:
         if not cfg.confidence:
             ranker = ConfidenceModel.for_model(engine.info.path)
     if any(s in MODEL_SUITES and MODEL_SUITES[s].executes for s in cfg.suites):
-        sandbox = Sandbox(timeout=cfg.timeout)
+        sandbox = Sandbox(timeout=cfg.timeout, unsafe=cfg.unsafe_exec)
     started = time.time()
     report = {"config": _config(cfg, engine, sandbox, ranker), "suites": {}}
     for name in cfg.suites:

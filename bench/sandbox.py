@@ -1,22 +1,27 @@
-"""Runs untrusted generated code: a subprocess with limits, a fresh temp dir, no network, no writes.
+"""Runs untrusted generated code: a subprocess in its own namespaces, with limits and a deadline.
 
 Layers, outermost first (each is there because the ones inside it can be got around):
 
-- ``unshare -rnm`` (when the kernel allows unprivileged user namespaces): no network at all, and
-  every mount but the temp dir is read-only, locked by a nested user namespace
-  (see ``sandbox_boot``). This is what keeps a hostile candidate from deleting your files.
-- Resource limits where the OS allows: address space (memory), CPU seconds, file size, no core
-  dumps; a wall-clock timeout that kills the whole process group.
+- ``unshare --user --pid --net --mount --ipc --uts`` (stock util-linux, no root needed where the
+  kernel allows unprivileged user namespaces): a private root that holds only Python, ``/usr``
+  and the temp dir (so no ``/etc/shadow``, no home, no secrets), all read-only but the temp
+  dir and locked so; no network (not even the machine's loopback); no view of, or signal to,
+  any process outside; and a PID namespace, so the whole process tree dies with it at the
+  deadline, ``setsid`` or not (see ``sandbox_boot``).
+- Resource limits: address space (memory), CPU seconds, file size, no core dumps, and a cap on
+  processes counted inside the namespace (a fork bomb stops there).
 - ``python -I -B`` with an empty environment, the temp dir as cwd, and an audit hook that
   refuses writes outside it, processes, sockets and ctypes.
-- Without user namespaces and running as root, the child drops to ``nobody`` so that the usual
-  file permissions protect the rest of the machine; otherwise only the audit hook remains, and
-  ``isolation`` in the report says so.
+
+Where namespaces cannot be created, ``run`` refuses (``SandboxUnavailable``) unless the caller
+opted in with ``unsafe=True`` (``bench --unsafe-exec``); even then it never runs a candidate as
+root: as root it drops to ``nobody`` or refuses.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -29,6 +34,12 @@ from pathlib import Path
 BOOT = Path(__file__).with_name("sandbox_boot.py")
 ISOLATION_FAILED = 97
 NOBODY = 65534
+UNSHARE = ("--pid", "--net", "--mount", "--ipc", "--uts", "--fork", "--kill-child")
+USERNS = ("--user", "--map-root-user")  # not as root: root creates namespaces, then drops
+
+
+class SandboxUnavailable(RuntimeError):
+    """Generated code cannot be isolated here; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,57 +60,91 @@ class Sandbox:
     """Runs Python programs in isolation.
 
     Args:
-        timeout: wall-clock seconds before the process group is killed.
-        memory_mb: address-space limit (RLIMIT_AS).
+        timeout: wall-clock seconds before the whole process tree is killed; ``run`` returns
+            within about a second of it.
+        memory_mb: address-space limit per process (RLIMIT_AS).
         file_mb: largest file the program may write (RLIMIT_FSIZE).
-        isolate: use ``unshare`` namespaces when they work ("auto"), always (True), never (False).
+        nproc: processes the program may have at once (RLIMIT_NPROC, per user namespace).
+        isolate: use namespaces (False only for tests of the refusal and of the unsafe path).
+        unsafe: where namespaces are unavailable, run anyway with limits and the audit hook
+            (never as root: as root the program runs as ``nobody``, or not at all).
         audit_hook: install the audit hook (switched off only by tests of the layers below it).
     """
 
     timeout: float = 5.0
     memory_mb: int = 1024
     file_mb: int = 8
-    isolate: bool | str = "auto"
+    nproc: int = 64
+    isolate: bool = True
+    unsafe: bool = False
     audit_hook: bool = True
 
     @cached_property
     def isolation(self) -> str:
-        """What protects the machine: "namespaces", "nobody-user" or "audit-hook-only".
+        """What protects the machine: "namespaces", or with ``unsafe`` "unsafe-nobody" or
+        "unsafe-user" (a non-root user, limits and the audit hook only).
 
-        Each is tried with a trivial program, strongest first; the first that runs is used.
+        Raises:
+            SandboxUnavailable: no namespaces and no opt-in, or only root would be left.
         """
         if os.name != "posix":
-            raise RuntimeError("running generated code safely needs Linux or macOS")
-        if self.isolate is not False and shutil.which("unshare") and sys.platform == "linux":
-            if self._run_once("pass\n", "namespaces").passed:
-                return "namespaces"
-            if self.isolate is True:
-                raise RuntimeError("sandbox: unshare -rnm is not available on this machine")
-        if os.geteuid() == 0 and self._run_once("pass\n", "nobody-user").passed:
-            return "nobody-user"
-        return "audit-hook-only"
+            raise SandboxUnavailable("running generated code safely needs Linux")
+        why = "this is not Linux"
+        if self.isolate and sys.platform == "linux":
+            why = "unshare (util-linux) is not on PATH"
+            if shutil.which("unshare"):
+                probe = self._run_once("pass\n", "namespaces")
+                if probe.passed:
+                    return "namespaces"
+                why = f"unshare {' '.join(self._unshare())} failed: {probe.output.strip()[-300:]}"
+        if not self.isolate:
+            why = "isolation switched off"
+        if not self.unsafe:
+            raise SandboxUnavailable(
+                f"sandbox: cannot isolate generated code on this machine ({why}); refusing to "
+                "run it. Allow unprivileged user namespaces (sysctl kernel."
+                "unprivileged_userns_clone=1, user.max_user_namespaces > 0; in Docker, a "
+                "seccomp profile that permits unshare), or pass --unsafe-exec to run it as a "
+                "non-root user with only resource limits and an audit hook."
+            )
+        if os.geteuid() != 0:
+            return "unsafe-user"
+        probe = self._run_once("pass\n", "unsafe-nobody")
+        if probe.passed:
+            return "unsafe-nobody"
+        raise SandboxUnavailable(
+            "sandbox: refusing to run generated code as root, even with --unsafe-exec, and the "
+            f"drop to 'nobody' failed ({probe.output.strip()[-300:]}); a Python under a 0700 "
+            "home cannot run as nobody. Run the benchmark as an unprivileged user."
+        )
 
     def run(self, program: str) -> Execution:
-        """Runs ``program`` (Python source) and reports how it ended."""
+        """Runs ``program`` (Python source) and reports how it ended.
+
+        Raises:
+            SandboxUnavailable: see ``isolation``.
+        """
         return self._run_once(program, self.isolation)
+
+    @staticmethod
+    def _unshare() -> list[str]:
+        """The unshare command line (--kill-child: the namespace's init dies with unshare)."""
+        user = () if os.geteuid() == 0 else USERNS
+        return [shutil.which("unshare") or "unshare", *user, *UNSHARE]
 
     def _limits(self, drop_to_nobody: bool):
         import resource  # POSIX only: imported here so the CLI still loads elsewhere
 
-        cpu = int(self.timeout) + 1
         limits = (
             (resource.RLIMIT_AS, self.memory_mb << 20),
-            (resource.RLIMIT_CPU, cpu),
+            (resource.RLIMIT_CPU, int(self.timeout) + 1),
             (resource.RLIMIT_FSIZE, self.file_mb << 20),
             (resource.RLIMIT_CORE, 0),
         )
 
         def apply() -> None:  # runs in the child between fork and exec: no imports here
             for which, value in limits:
-                try:
-                    resource.setrlimit(which, (value, value))
-                except (ValueError, OSError):
-                    pass  # e.g. macOS refuses RLIMIT_AS; the timeout still holds
+                resource.setrlimit(which, (value, value))
             if drop_to_nobody:
                 os.setgroups([])
                 os.setgid(NOBODY)
@@ -108,57 +153,86 @@ class Sandbox:
         return apply
 
     def _run_once(self, program: str, mode: str) -> Execution:
-        work = Path(tempfile.mkdtemp(prefix="ec-sandbox-"))
+        base = Path(tempfile.mkdtemp(prefix="ec-sandbox-"))
+        work, root = base / "work", base / "root"
         try:
+            work.mkdir()
+            root.mkdir()
             (work / "program.py").write_text(program, encoding="utf-8")
             cmd = [sys.executable, "-I", "-B", str(BOOT), str(work), str(work / "program.py")]
+            cmd += ["--nproc", str(self.nproc)]
             if not self.audit_hook:
                 cmd.append("--no-audit-hook")
+            root_drops = os.geteuid() == 0 and mode in ("namespaces", "unsafe-nobody")
             if mode == "namespaces":
-                cmd = ["unshare", "-rnm", *cmd, "--isolate"]
-            elif mode == "nobody-user":
-                os.chown(work, NOBODY, NOBODY)
+                cmd = [*self._unshare(), *cmd, "--isolate"]
+                if root_drops:
+                    cmd += ["--drop-to", str(NOBODY)]
+            if root_drops:
+                for path in (base, work):
+                    os.chown(path, NOBODY, NOBODY)
                 os.chmod(work / "program.py", 0o644)
-            return self._spawn(cmd, work, mode == "nobody-user")
+            return self._spawn(cmd, work, mode == "unsafe-nobody")
         except OSError as e:  # the interpreter or unshare cannot be started in this mode
             return Execution("error", None, str(e))
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(base, ignore_errors=True)
 
     def _spawn(self, cmd: list[str], work: Path, nobody: bool) -> Execution:
-        # unshare is looked up on PATH here, in the parent; the child itself gets no environment.
-        if cmd[0] == "unshare":
-            cmd[0] = shutil.which("unshare") or "unshare"
-        proc = subprocess.Popen(
-            cmd,
-            cwd=work,
-            env={},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=self._limits(nobody),
-        )
-        try:
-            out, _ = proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, _ = proc.communicate()
-            return Execution("timeout", None, _tail(out))
-        _kill_group(proc)  # anything the program left running in its group
+        # Output goes to a file, not a pipe: a pipe stays open while any descendant holds it,
+        # and reading it to the end would wait for them past the deadline.
+        with tempfile.TemporaryFile() as out:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=work,
+                env={},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=self._limits(nobody),
+            )
+            try:
+                proc.wait(timeout=self.timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            _kill_tree(proc)  # on a normal exit too: anything left in its session
+            out.seek(max(0, out.seek(0, os.SEEK_END) - 2000))
+            tail = out.read().decode("utf-8", "replace")
+        if timed_out:
+            return Execution("timeout", None, tail)
         if proc.returncode == 0:
-            return Execution("passed", 0, _tail(out))
+            return Execution("passed", 0, tail)
         if proc.returncode == ISOLATION_FAILED:
-            return Execution("error", proc.returncode, _tail(out))
-        return Execution("failed", proc.returncode, _tail(out))
+            return Execution("error", proc.returncode, tail)
+        return Execution("failed", proc.returncode, tail)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL the namespace's process 1 (the kernel then kills all of the namespace) and the
+    session, and wait until process 1 is gone, for at most a second."""
+    inits = _children(proc.pid)
+    pidfds = []
+    for pid in inits:
+        try:
+            pidfds.append(os.pidfd_open(pid))
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    proc.wait()
+    for fd in pidfds:  # readable once that process has exited (and its namespace is empty)
+        select.select([fd], [], [], 1.0)
+        os.close(fd)
 
 
-def _tail(data: bytes | None, limit: int = 2000) -> str:
-    return (data or b"")[-limit:].decode("utf-8", "replace")
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]

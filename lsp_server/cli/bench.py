@@ -65,6 +65,12 @@ def add_parser(sub) -> None:
     )
     add_engine_options(p, default_threads=1)
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per test program")
+    p.add_argument(
+        "--unsafe-exec",
+        action="store_true",
+        help="run generated code even where the sandbox cannot isolate it (no user or PID "
+        "namespaces): resource limits and an audit hook only, never as root",
+    )
     p.add_argument("--out", type=output_dir, default=Path("bench-results"), help="output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -94,6 +100,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
     parts += ["--top-p", str(args.top_p), "--seed", str(args.seed)]
     if args.no_greedy:
         parts.append("--no-greedy")
+    if args.unsafe_exec:
+        parts.append("--unsafe-exec")
     return shlex.join(parts)
 
 
@@ -122,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         placement=args.placement,
         confidence=str(args.confidence) if args.confidence else None,
         timeout=args.timeout,
+        unsafe_exec=args.unsafe_exec,
         out=args.out,
         progress=not args.quiet,
         command=command_line(args, suites),
