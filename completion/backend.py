@@ -33,6 +33,25 @@ def token_stats(logits: np.ndarray, token_id: int) -> tuple[float, float]:
     return float(shifted[token_id]) - float(np.log(s)), max(0.0, float(entropy))
 
 
+def decode_pieces(
+    tokenizer: Tokenizer, prompt: Prompt, ids: tuple[int, ...]
+) -> tuple[str, list[int]]:
+    """Decodes generated ids to text and the start offset of each token in that text.
+
+    Decoding is anchored on the last prompt token so SentencePiece tokenizers keep a leading
+    space that a bare decode would strip.
+    """
+    anchor = [prompt.ids[-1]] if prompt.ids else []
+    base = tokenizer.decode(anchor, skip_special_tokens=False)
+    starts, prev = [], 0
+    for k in range(1, len(ids) + 1):
+        starts.append(prev)
+        full = tokenizer.decode(anchor + list(ids[:k]), skip_special_tokens=False)
+        prev = len(full) - len(base)
+    text = tokenizer.decode(anchor + list(ids), skip_special_tokens=False)[len(base) :]
+    return text, starts
+
+
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
     """What the engine knows about the loaded model."""
@@ -46,6 +65,9 @@ class ModelInfo:
     vocab_size: int
     # Grammar names the model was trained on (entropy-complete.json "languages"); None: any.
     languages: tuple[str, ...] | None = None
+    # Characters the prompt window's start is aligned to, so a cached prefix stays valid while
+    # the user types (0: the window starts wherever the budget allows).
+    window_snap: int = 0
 
 
 class Engine(Protocol):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import ModelInfo, token_stats
+from .backend import ModelInfo, decode_pieces, token_stats
+from .decoding import step_callback
 from .errors import (
     GenerationCancelled,
     ModelLoadError,
@@ -28,6 +29,7 @@ from .modeldir import (
     resolve_compute,
     resolve_device,
 )
+from .prefix_cache import WINDOW_SNAP_CHARS, PrefixCache, kv_bytes_per_token
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
@@ -55,12 +57,12 @@ class CT2Engine:
             ``context_length`` (2048 if absent), at most 4096.
         prompt_format: "fim", "prefix" (ignore the text after the cursor), or "auto": the
             model's entropy-complete.json ``prompt_format``, else FIM when the tokenizer has it.
-        repeatable: make every sampled request draw from a random stream seeded by its own
-            ``policy.seed`` alone, so the same request gives the same samples whatever ran
-            before it. CTranslate2 keeps one random generator per worker thread, seeded when the
-            thread first samples (``set_random_seed`` does not reset it: CTranslate2 issue
-            1757), so this reloads the generator before each sampled call after the first
-            (~15 ms for the shipped model, more for big ones): the benchmark turns it on.
+        repeatable: the same request gives the same samples whatever ran before it (each
+            sampled call after the first reloads the generator, ~15 ms for the shipped model:
+            CTranslate2 seeds a worker thread's random generator once, issue 1757). The
+            benchmark turns it on.
+        prefix_cache_mb: memory for prompt prefixes kept computed between calls (the lines
+            above the cursor, see ``prefix_cache``); 0 turns the reuse off.
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class CT2Engine:
         context_tokens: int | None = None,
         prompt_format: str = "auto",
         repeatable: bool = False,
+        prefix_cache_mb: int = 128,
     ) -> None:
         from tokenizers import Tokenizer
 
@@ -91,6 +94,9 @@ class CT2Engine:
         if threads == 0 and dev == "cpu":
             threads = auto_threads(path)
         self._load_args = (str(path), dev, ctype, threads)
+        self.prefix_cache = PrefixCache(
+            prefix_cache_mb << 20, kv_bytes_per_token(path / "model.bin", dev)
+        )
         try:
             self.generator = self._new_generator()
             # Destroying a generator during interpreter teardown aborted the process
@@ -140,7 +146,11 @@ class CT2Engine:
             ),
             vocab_size=len(vocab),
             languages=declared_languages(meta.get("languages")),
+            window_snap=WINDOW_SNAP_CHARS if prefix_cache_mb > 0 else 0,
         )
+        middle = self.prompt_template.suffix if self.prompt_template else None
+        # Where the prefix section of a prompt ends (a new static prefix must end before it).
+        self._prefix_end_id = self.tokenizer.token_to_id(middle) if middle else None
 
     def _new_generator(self):
         import ctranslate2
@@ -148,15 +158,42 @@ class CT2Engine:
         path, dev, ctype, threads = self._load_args
         return ctranslate2.Generator(path, device=dev, compute_type=ctype, intra_threads=threads)
 
+    def _reload(self) -> None:
+        """A fresh generator: a new worker thread, and no cached prefixes."""
+        self.generator = self._new_generator()
+        self.prefix_cache.clear()
+
     def _seed(self, seed: int) -> None:
         """Seeds the random stream of the next sampled call (see ``repeatable``)."""
         import ctranslate2
 
         if self.repeatable and self._sampled:
             # A fresh worker thread seeds its generator from the seed set just before it runs.
-            self.generator = self._new_generator()
+            self._reload()
         ctranslate2.set_random_seed(seed)
         self._sampled = True
+
+    def _cut(self, ids: tuple[int, ...]) -> int:
+        """Where a cached prefix of ``ids`` ends: after the last newline before the cursor's
+        line (in a FIM prompt, before the suffix section)."""
+        end = len(ids)
+        if self._prefix_end_id is not None and self._prefix_end_id in ids:
+            end = ids.index(self._prefix_end_id)
+        for i in range(end - 1, -1, -1):
+            if ids[i] in self.newline_ids:
+                return i + 1
+        return 0
+
+    def forward(self, ids: tuple[int, ...], **options):
+        """One ``generate_batch`` call continuing ``ids``, from its cached prefix when there is
+        one (the prompt's tokens are forwarded at once, not returned); returns its result."""
+        plan = self.prefix_cache.plan(ids, self._cut(ids))
+        if plan.reset:
+            self._reload()
+        static = {"static_prompt": self._tokens(plan.static)} if plan.static else {}
+        return self.generator.generate_batch(
+            [self._tokens(plan.rest)], include_prompt_in_result=False, **static, **options
+        )[0]
 
     def _tokens(self, ids) -> list[str]:
         return [self._id_to_token[i] for i in ids]
@@ -171,9 +208,9 @@ class CT2Engine:
     ) -> tuple[list[Sample], float]:
         """Draws ``policy.n`` samples (plus a greedy one if asked) for ``prompt``.
 
-        All sampled candidates come from one CTranslate2 call with ``num_hypotheses`` so the
-        prompt is forwarded once. Every generated token gets its log-prob and the entropy of the
-        full next-token distribution, computed from ``return_logits_vocab``.
+        All sampled candidates come from one call with ``num_hypotheses``; the prompt's cached
+        prefix serves every call. Every token gets its log-prob and the entropy of the full
+        next-token distribution (``return_logits_vocab``).
 
         Args:
             prompt: from ``prompt.build``.
@@ -194,10 +231,13 @@ class CT2Engine:
         head_lp: list[float] = []
         head_ent: list[float] = []
         ids = list(prompt.ids)
+        n_sampled = policy.n - (1 if policy.include_greedy else 0)
+        if n_sampled > 0:
+            # Before healing: with ``repeatable`` this may reload the generator, which would
+            # drop the prefix healing just cached.
+            self._seed(policy.seed)
         if prompt.heal_ids:
-            head_ids, head_lp, head_ent = heal(
-                self.generator, self._tokens, prompt, self.vocab_text
-            )
+            head_ids, head_lp, head_ent = heal(self.forward, prompt, self.vocab_text)
             ids += head_ids
             if stop_at_newline and head_ids[0] in self.newline_ids:
                 stop_at_newline = False
@@ -205,11 +245,9 @@ class CT2Engine:
             raise GenerationCancelled("cancelled before generation")
         room = max(1, min(policy.max_new_tokens, self.info.context_tokens - len(ids)))
         runs: list[tuple[dict, bool]] = []
-        n_sampled = policy.n - (1 if policy.include_greedy else 0)
         if policy.include_greedy:
             runs.append(({"sampling_topk": 1, "num_hypotheses": 1}, True))
         if n_sampled > 0:
-            self._seed(policy.seed)
             runs.append(
                 (
                     {
@@ -224,50 +262,25 @@ class CT2Engine:
         samples: list[Sample] = []
         ent_time = 0.0
         for opts, greedy in runs:
-            done: set[int] = set()
-            n_hyp = opts["num_hypotheses"]
             healed_text = bool(head_ids) and head_ids[0] not in self.newline_ids
-            started: set[int] = set(range(n_hyp)) if healed_text else set()
-
-            # The callback must not reference self: CTranslate2's worker thread may drop it
-            # last, and if that frees the engine the generator's thread pool joins itself
-            # ("Resource deadlock avoided", process abort) -- seen when an engine is discarded.
-            def on_step(
-                step,
-                done=done,
-                started=started,
-                n_hyp=n_hyp,
-                stop_ids=self.stop_ids,
-                newline_ids=self.newline_ids,
+            on_step = step_callback(
+                opts["num_hypotheses"],
+                self.stop_ids,
+                self.newline_ids,
+                started_all=healed_text,
+                stop_at_newline=stop_at_newline,
+                cancel=cancel,
                 first=first,
-            ) -> bool:
-                if not first:
-                    first.append(time.perf_counter())
-                # CTranslate2 stops decoding when this returns True: this is how a cancelled
-                # or superseded request frees the CPU, and how line mode ends early.
-                if cancel is not None and cancel.is_set():
-                    return True
-                tid = step.token_id
-                if tid in stop_ids:
-                    done.add(step.hypothesis_id)
-                elif tid in newline_ids:
-                    # A newline before any text starts the next line; one after text ends it.
-                    if stop_at_newline and step.hypothesis_id in started:
-                        done.add(step.hypothesis_id)
-                else:
-                    started.add(step.hypothesis_id)
-                return len(done) >= n_hyp
-
-            res = self.generator.generate_batch(
-                [self._tokens(ids)],
+            )
+            res = self.forward(
+                tuple(ids),
                 max_length=room,
-                include_prompt_in_result=False,
                 return_logits_vocab=True,
                 return_end_token=True,
                 end_token=list(self.stops),
                 callback=on_step,
                 **opts,
-            )[0]
+            )
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled("cancelled during generation")
             t = time.perf_counter()
@@ -284,17 +297,5 @@ class CT2Engine:
         return samples, ent_time
 
     def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]:
-        """Decodes generated ids to text and the start offset of each token in that text.
-
-        Decoding is anchored on the last prompt token so SentencePiece tokenizers keep a
-        leading space that a bare decode would strip.
-        """
-        anchor = [prompt.ids[-1]] if prompt.ids else []
-        base = self.tokenizer.decode(anchor, skip_special_tokens=False)
-        starts, prev = [], 0
-        for k in range(1, len(ids) + 1):
-            starts.append(prev)
-            full = self.tokenizer.decode(anchor + list(ids[:k]), skip_special_tokens=False)
-            prev = len(full) - len(base)
-        text = self.tokenizer.decode(anchor + list(ids), skip_special_tokens=False)[len(base) :]
-        return text, starts
+        """Generated ids -> text and each token's start offset (``backend.decode_pieces``)."""
+        return decode_pieces(self.tokenizer, prompt, ids)

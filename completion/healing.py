@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +15,7 @@ MAX_HEAL_STEPS = 3
 
 
 def heal(
-    generator,
-    to_tokens: Callable[[Sequence[int]], list[str]],
+    forward: Callable[..., Any],
     prompt: Prompt,
     vocab_text: TokenText,
 ) -> tuple[list[int], list[float], list[float]]:
@@ -27,8 +27,7 @@ def heal(
     tokens, i.e. how sure the model is given what the user already typed.
 
     Args:
-        generator: the CTranslate2 generator.
-        to_tokens: token ids -> the token strings CTranslate2 takes.
+        forward: ``CT2Engine.forward``: token ids and generate_batch options -> one result.
         prompt: the prompt with its ``heal_text`` and allowed first ``heal_ids``.
         vocab_text: the decoded vocabulary (which tokens continue a string).
 
@@ -42,13 +41,9 @@ def heal(
     for _ in range(MAX_HEAL_STEPS):
         if not rest or not allowed_ids:
             break
-        res = generator.generate_batch(
-            [to_tokens(prompt.ids + tuple(ids))],
-            max_length=1,
-            sampling_topk=1,
-            include_prompt_in_result=False,
-            return_logits_vocab=True,
-        )[0]
+        res = forward(
+            prompt.ids + tuple(ids), max_length=1, sampling_topk=1, return_logits_vocab=True
+        )
         z = np.asarray(res.logits[0][0], dtype=np.float64)
         allowed = np.fromiter(allowed_ids, dtype=np.int64)
         sub = z[allowed]

@@ -131,6 +131,7 @@ def complete(
         request.offset,
         max(32, budget),
         context=context,
+        snap=engine.info.window_snap,
     )
     t1 = time.perf_counter()
     stats: dict[str, float] = {}

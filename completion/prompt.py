@@ -75,11 +75,15 @@ def _encode(tok: Tokenizer, text: str) -> list[int]:
     return tok.encode(text, add_special_tokens=False).ids if text else []
 
 
-def prefix_window(tok: Tokenizer, prefix: str, budget: int) -> str:
+def prefix_window(tok: Tokenizer, prefix: str, budget: int, snap: int = 0) -> str:
     """The longest tail of ``prefix`` that starts at a line start and fits in ``budget`` tokens.
 
     The line the cursor is on is always kept whole (cut from its left only if it alone is
-    over budget), so the model sees where the cursor is.
+    over budget), so the model sees where the cursor is. With ``snap`` > 0 a cut window starts
+    at the first line start at or after a multiple of ``snap`` characters: it then stays put
+    while the user types, so the tokens before the cursor's line stay the same from one request
+    to the next and their model state can be reused (a window up to ``snap`` characters shorter
+    is the price).
     """
     head, sep, current = prefix.rpartition("\n")
     tail = prefix[-budget * 8 :] if len(prefix) > budget * 8 else prefix
@@ -98,6 +102,12 @@ def prefix_window(tok: Tokenizer, prefix: str, budget: int) -> str:
     while start > 0 and used + counts[start - 1] <= budget:
         start -= 1
         used += counts[start]
+    if snap > 0 and (start > 0 or len(tail) < len(prefix)):
+        pos = len(prefix) - len(current) - sum(len(ln) for ln in lines[start:])
+        grid = -(-pos // snap) * snap
+        while start < len(lines) and pos < grid:
+            pos += len(lines[start])
+            start += 1
     return "".join(lines[start:]) + current
 
 
@@ -133,6 +143,7 @@ def build(
     context: str = "",
     suffix_share: float = 0.25,
     heal: bool = True,
+    snap: int = 0,
 ) -> Prompt:
     """Builds the prompt ids for completing ``text`` at ``offset``.
 
@@ -146,6 +157,7 @@ def build(
         context: extra text (snippets of other files, as comments) placed before the prefix.
         suffix_share: the part of the budget the suffix may use (FIM only).
         heal: back the prompt off to a token boundary and constrain the first token.
+        snap: align a cut prefix window's start (see ``prefix_window``).
 
     Returns:
         The prompt; ``heal_text`` is what the first generated tokens must reproduce.
@@ -156,7 +168,7 @@ def build(
         suffix = suffix_window(tok, suffix_all, int(budget * suffix_share))
     ctx_ids = _encode(tok, context)[-budget // 3 :] if context else []
     left = budget - len(_encode(tok, suffix)) - len(ctx_ids) - 6
-    prefix = prefix_window(tok, prefix_all, max(16, left))
+    prefix = prefix_window(tok, prefix_all, max(16, left), snap)
     body = (template.prefix_sep if template else "") + prefix
     prefix_ids = ctx_ids + _encode(tok, body)
 

@@ -173,3 +173,31 @@ def test_repeatable_engine_gives_the_same_samples_whatever_ran_before() -> None:
     assert forward == backward
     # And the seed matters: different tasks drew different samples.
     assert len({tuple(v) for v in forward.values()}) > 1
+
+
+def test_cached_prefixes_give_the_same_completions_and_are_reused() -> None:
+    from pathlib import Path
+
+    from completion import CompletionRequest, CT2Engine
+    from completion.pipeline import complete
+    from completion.types import Mode
+
+    text = (Path(__file__).resolve().parents[2] / "completion" / "prompt.py").read_text()
+    line_start = text.index("\n", 3000) + 1
+    line_end = text.index("\n", line_start)
+    policy = SamplingPolicy(n=1, include_greedy=True, max_new_tokens=24, mode=Mode.LINE)
+    # float32: the cached state is the same computation, so the completions must be identical
+    # (int8 kernels round a long prefix forwarded alone slightly differently).
+    cached = CT2Engine(None, device="cpu", compute_type="float32", threads=1)
+    plain = CT2Engine(None, device="cpu", compute_type="float32", threads=1, prefix_cache_mb=0)
+    same = 0
+    positions = range(line_start + 4, min(line_end, line_start + 16))
+    for offset in positions:  # typing the line, keystroke by keystroke
+        doc = text[:offset] + text[line_end:]
+        request = CompletionRequest(doc, offset, "python", "prompt.py", policy)
+        a, b = complete(cached, request), complete(plain, request)
+        same += [c.text for c in a.candidates] == [c.text for c in b.candidates]
+    assert same == len(positions)
+    assert cached.prefix_cache.hits >= len(positions) - 1
+    assert plain.prefix_cache.hits == 0
+    assert 0 < cached.prefix_cache.held_bytes <= 128 << 20
