@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from pathlib import Path
 
 from .errors import (
@@ -48,12 +49,28 @@ def model_hash(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
+# The files a model directory may hold that loading reads.
+MODEL_FILES = (
+    "model.bin",
+    "tokenizer.json",
+    "config.json",
+    "vocabulary.json",
+    "entropy-complete.json",
+    "confidence.json",
+)
+
+
 def check_model_dir(path: Path) -> dict:
     """Validates a model directory and returns its config.json; raises with a one-line reason."""
     if not path.exists():
         raise ModelNotFoundError(f"model directory not found: {path}")
     if not path.is_dir():
         raise ModelNotFoundError(f"model path is not a directory: {path}")
+    for name in MODEL_FILES:
+        # A FIFO or device would block the loading thread for good on its first read.
+        f = path / name
+        if f.exists() and not stat.S_ISREG(f.stat().st_mode):
+            raise ModelLoadError(f"{f} is not a regular file: point model.path at a real model")
     if not (path / "model.bin").exists():
         raise NotADecoderModelError(
             f"{path} has no model.bin: convert the model first with "

@@ -11,6 +11,7 @@ from grammars.errors import (
     UnknownLanguageError,
 )
 from grammars.offsets import byte_to_char, char_to_byte, encode
+from grammars.region import head, line_window, region
 from grammars.registry import (
     LANGUAGES,
     BlockStyle,
@@ -41,10 +42,13 @@ __all__ = [
     "encode",
     "get_language",
     "get_parser",
+    "head",
     "is_valid",
     "language_for",
+    "line_window",
     "load_query",
     "query_source",
+    "region",
     "spec",
     "syntax_delta",
 ]

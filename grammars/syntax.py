@@ -6,6 +6,7 @@ import tree_sitter
 
 from grammars.blocks import block_end
 from grammars.offsets import char_to_byte, encode
+from grammars.region import region
 from grammars.registry import get_parser
 
 __all__ = ["block_end", "count_errors", "count_tree_errors", "is_valid", "syntax_delta"]
@@ -90,7 +91,8 @@ def syntax_delta(
     holding the end of the edit (in the new document the end of `inserted`, in the old one the
     end of the replaced text), plus `context_lines` lines after it in both documents: an
     unclosed bracket is often reported on the next token, which is on the following line.
-    Errors elsewhere in the document are not counted.
+    Errors elsewhere in the document are not counted, and only a bounded region around the
+    edit is parsed (``grammars.region``), so a huge document costs what a normal one does.
 
     Args:
         text: the document before the edit.
@@ -105,6 +107,8 @@ def syntax_delta(
     """
     offset = max(0, min(offset, len(text)))
     old_end = min(len(text), offset + max(0, replace))
+    lo, hi = region(text, offset, old_end)
+    text, offset, old_end = text[lo:hi], offset - lo, old_end - lo
     new_text = text[:offset] + inserted + text[old_end:]
     first = _line_start(text, offset)  # same in both documents: the prefix is unchanged
     new_last = _line_end(new_text, offset + len(inserted), context_lines)

@@ -65,31 +65,55 @@ def request_key(request: CompletionRequest, rank_key: object) -> str:
 
 
 class LRUCache:
-    """Ranked answers by request key; the least recently used entry goes first."""
+    """Ranked answers by request key; the least recently used entry goes first, when there are
+    more than ``capacity`` entries or they hold more than ``max_bytes`` (estimated)."""
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = 256, max_bytes: int = 4_000_000) -> None:
         self.capacity = capacity
-        self._data: OrderedDict[str, Answer] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._data: OrderedDict[str, tuple[Answer, int]] = OrderedDict()
 
     def get(self, key: str) -> Answer | None:
         found = self._data.get(key)
-        if found is not None:
-            self._data.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        self._data.move_to_end(key)
+        return found[0]
 
     def put(self, key: str, answer: Answer) -> None:
         if self.capacity <= 0:
             return
-        self._data[key] = answer
-        self._data.move_to_end(key)
-        while len(self._data) > self.capacity:
-            self._data.popitem(last=False)
+        self._drop(key)
+        size = answer_bytes(answer)
+        self._data[key] = (answer, size)
+        self.bytes += size
+        while len(self._data) > self.capacity or (self.bytes > self.max_bytes and self._data):
+            self._drop(next(iter(self._data)))
+
+    def _drop(self, key: str) -> None:
+        gone = self._data.pop(key, None)
+        if gone is not None:
+            self.bytes -= gone[1]
+
+    def forget(self, uri: str) -> None:
+        """Drops the answers for one document (it was closed)."""
+        for key in [k for k, (a, _) in self._data.items() if a.uri == uri]:
+            self._drop(key)
 
     def clear(self) -> None:
         self._data.clear()
+        self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def answer_bytes(answer: Answer) -> int:
+    """An estimate of what an answer holds: its texts (4 bytes a character at worst) and the
+    fixed cost of its objects."""
+    chars = len(answer.uri) + sum(len(i.text) + len(i.full_text) + len(i.id) for i in answer.items)
+    return 400 + 4 * chars + 600 * len(answer.items)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ workspace/didChangeConfiguration); a bad value gives the caller one message and 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,8 @@ class ModelOptions:
 
     def __post_init__(self) -> None:
         _check(self.device in DEVICES, "model.device must be auto, cpu or cuda")
-        _check(self.threads >= 0, "model.threads must be >= 0")
+        cores = os.cpu_count() or 1
+        _check(0 <= self.threads <= cores, f"model.threads must be 0 (automatic) to {cores}")
         _check(
             self.prompt_format in PROMPT_FORMATS,
             "model.promptFormat must be auto, fim or prefix",

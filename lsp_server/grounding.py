@@ -7,10 +7,14 @@ Pure Python with no LSP types, so the benchmark can measure its effect with the 
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# How much of each neighbouring file is indexed, and the longest line the query looks at.
+FILE_CHARS = 200_000
+QUERY_CHARS = 400
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 
 
@@ -28,10 +32,16 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A run of lines from one file and its token set."""
+    """A run of lines of one file version, as [start, end) offsets, and its token set."""
 
-    text: str
+    start: int
+    end: int
     tokens: frozenset[str]
+
+    @property
+    def cost(self) -> int:
+        """Approximate bytes held: the set and its strings (a window keeps no text)."""
+        return 200 + sum(len(t) + 80 for t in self.tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,34 +66,64 @@ class Snippet:
 
 def windows(text: str, size: int) -> list[Window]:
     """Windows of ``size`` lines, overlapping by half, covering ``text``."""
-    lines = text.splitlines(keepends=True)
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    if starts[-1] == len(text) and len(starts) > 1:
+        starts.pop()  # a final line break does not start a line
     step = max(1, size // 2)
     out = []
-    for start in range(0, max(1, len(lines) - size + step), step):
-        chunk = "".join(lines[start : start + size])
+    for first in range(0, max(1, len(starts) - size + step), step):
+        lo = starts[first] if first < len(starts) else len(text)
+        hi = starts[first + size] if first + size < len(starts) else len(text)
+        chunk = text[lo:hi]
         if chunk.strip():
-            out.append(Window(chunk, tokens(chunk)))
+            out.append(Window(lo, hi, tokens(chunk)))
     return out
 
 
 class NeighbourIndex:
-    """Caches the windows of each file version, so a keystroke re-tokenises only its own file."""
+    """Caches the windows of each open file's latest version, so a keystroke re-tokenises only
+    its own file; bounded in bytes, and a closed file's entry goes with ``forget``.
 
-    def __init__(self, capacity: int = 64) -> None:
-        self._cache: OrderedDict[tuple[str, int, int], list[Window]] = OrderedDict()
-        self._capacity = capacity
+    Only the first ``file_chars`` characters of a file are indexed: a 10 MB neighbour would
+    cost seconds and hundreds of MB for one snippet. Thread-safe (requests compute snippets
+    off the event loop).
+    """
+
+    def __init__(self, max_bytes: int = 16_000_000, file_chars: int = FILE_CHARS) -> None:
+        # key -> (version, windows, bytes); one entry per file and window size.
+        self._cache: OrderedDict[tuple[str, int], tuple[int, list[Window], int]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.file_chars = file_chars
+        self.bytes = 0
+        self._lock = threading.Lock()
 
     def _windows(self, n: Neighbour, size: int) -> list[Window]:
-        key = (n.key, n.version, size)
-        found = self._cache.get(key)
-        if found is None:
-            found = windows(n.text, size)
-            self._cache[key] = found
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return found
+        key = (n.key, size)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None and found[0] == n.version:
+                self._cache.move_to_end(key)
+                return found[1]
+        made = windows(n.text[: self.file_chars], size)
+        cost = sum(w.cost for w in made)
+        with self._lock:
+            old = self._cache.pop(key, None)
+            self.bytes -= old[2] if old else 0
+            self._cache[key] = (n.version, made, cost)
+            self.bytes += cost
+            while self.bytes > self.max_bytes and len(self._cache) > 1:
+                _, (_, _, gone) = self._cache.popitem(last=False)
+                self.bytes -= gone
+        return made
+
+    def forget(self, key: str) -> None:
+        """Drops what is cached for the file ``key`` (it was closed)."""
+        with self._lock:
+            for k in [k for k in self._cache if k[0] == key]:
+                self.bytes -= self._cache.pop(k)[2]
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def snippets(
         self,
@@ -111,8 +151,8 @@ class NeighbourIndex:
         """
         if max_snippets <= 0 or max_chars <= 0:
             return ()
-        head = text[:offset].splitlines()[-window_lines:]
-        query = tokens("\n".join(head))
+        head = text[max(0, offset - QUERY_CHARS * window_lines) : offset].splitlines()
+        query = tokens("\n".join(head[-window_lines:]))
         if not query:
             return ()
         best: list[Snippet] = []
@@ -121,7 +161,7 @@ class NeighbourIndex:
             if scored:
                 score, w = max(scored, key=lambda sw: sw[0])
                 if score >= min_similarity:
-                    best.append(Snippet(n.name, w.text, score))
+                    best.append(Snippet(n.name, n.text[w.start : w.end], score))
         best.sort(key=lambda s: -s.score)
         out: list[Snippet] = []
         used = 0

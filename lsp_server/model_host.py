@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from completion import CompletionError, Engine
+from completion import CompletionError, Engine, ModelLoadError
 
 from .config import ModelOptions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Seconds a model load may take: the shipped model loads in under 1 s, a 7B model from a
+# local disk in under a minute; a load that takes longer is reading a file that never ends.
+LOAD_TIMEOUT = 180.0
 
 
 def load_engine(options: ModelOptions) -> Engine:
@@ -37,8 +41,13 @@ class ModelHost:
     take twice as long, and a superseded one is stopped within a decoding step anyway.
     """
 
-    def __init__(self, loader: Callable[[ModelOptions], Engine] = load_engine) -> None:
+    def __init__(
+        self,
+        loader: Callable[[ModelOptions], Engine] = load_engine,
+        load_timeout: float = LOAD_TIMEOUT,
+    ) -> None:
         self._loader = loader
+        self.load_timeout = load_timeout
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entropy-model")
         self._load: asyncio.Future[Engine] | None = None
         self._options: ModelOptions | None = None
@@ -56,8 +65,7 @@ class ModelHost:
         return self._load is None or self._options != options
 
     def start(self, options: ModelOptions) -> asyncio.Future[Engine]:
-        """Queues loading ``options``' model on the worker thread and returns its future."""
-        loop = asyncio.get_running_loop()
+        """Starts loading ``options``' model on a thread of its own and returns its future."""
         self._options = options
         self.error = None
 
@@ -67,7 +75,7 @@ class ModelHost:
             self.load_seconds = time.perf_counter() - t
             return engine
 
-        fut = loop.run_in_executor(self._executor, load)
+        fut = asyncio.ensure_future(self._bounded(load))
         self._load = fut
 
         def done(f: asyncio.Future[Engine]) -> None:
@@ -86,6 +94,39 @@ class ModelHost:
 
         fut.add_done_callback(done)
         return fut
+
+    async def _bounded(self, load: Callable[[], Engine]) -> Engine:
+        """Runs ``load`` on a thread of its own, not the model's: a read that never returns (a
+        FIFO, a hung network mount) must not hold later loads and generations behind it."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Engine] = loop.create_future()
+
+        def settle(result: Engine | None, exc: BaseException | None) -> None:
+            if fut.done():
+                return  # timed out meanwhile: the late engine is dropped
+            if exc is None:
+                fut.set_result(result)  # type: ignore[arg-type]
+            else:
+                fut.set_exception(exc)
+
+        def run() -> None:
+            try:
+                result, exc = load(), None
+            except BaseException as e:  # noqa: BLE001 - handed to the awaiting task
+                result, exc = None, e
+            try:
+                loop.call_soon_threadsafe(settle, result, exc)
+            except RuntimeError:
+                pass  # the loop is gone (server exited)
+
+        threading.Thread(target=run, name="entropy-model-load", daemon=True).start()
+        try:
+            return await asyncio.wait_for(fut, self.load_timeout)
+        except TimeoutError:
+            raise ModelLoadError(
+                f"loading the model took over {self.load_timeout:g} s (a model file that never "
+                "finishes reading?); the next model setting loads afresh"
+            ) from None
 
     def ready(self, options: ModelOptions) -> Engine | None:
         """The loaded engine, or None at once while it loads (starting the load if none began)

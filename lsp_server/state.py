@@ -39,6 +39,7 @@ class EntropyServer(LanguageServer):
         self.telemetry = telemetry or Telemetry()
         self.suggester = Suggester(self.docs, self.models, self.telemetry)
         self.suggester.warn = self.message
+        self.telemetry.warn = self.message
         self.reviews = ReviewStore()
         self.started = False  # `initialized` arrived: model loads may begin
         self._tasks: set[asyncio.Task[None]] = set()

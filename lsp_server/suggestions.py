@@ -22,7 +22,7 @@ from completion import (
     GenerationCancelled,
     UnsupportedLanguageError,
 )
-from grammars import language_for
+from grammars import language_for, line_window
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
 from ranking.suggest import Outcome, suggest
 
@@ -92,6 +92,7 @@ class Suggester:
         self.neighbours = NeighbourIndex()
         self.stats = Stats()
         self._inflight: dict[str, _Generation] = {}
+        self._latest: dict[str, int] = {}  # per document: the number of its newest request
         self._warned_languages: set[str] = set()
         # One user-facing message (the server sets its showMessage here).
         self.warn: Callable[[str], None] = log.warning
@@ -114,11 +115,23 @@ class Suggester:
             gen.stop("cancelled")
 
     def closed(self, uri: str) -> None:
+        """Frees what the document held: its generation, typing state and cached material."""
         self.stop(uri, "stale")
         self.typing.forget(uri)
+        self.neighbours.forget(uri)
+        self.cache.forget(uri)
+        self._latest.pop(uri, None)
 
-    def context_snippets(self, doc: Document, offset: int) -> tuple[str, ...]:
-        """Neighbouring-tabs grounding: similar windows of other open files, same language."""
+    def window_chars(self) -> int:
+        """Characters each side of the cursor a request sees: as many as the prompt builder
+        could use (8 per token of the model's context), so a huge file gives the same prompt
+        as its window and nothing downstream touches the whole text."""
+        engine = self.models.engine
+        return 8 * (engine.info.context_tokens if engine is not None else 8192) + 1024
+
+    def context_snippets(self, doc: Document, text: str, offset: int) -> tuple[str, ...]:
+        """Neighbouring-tabs grounding: similar windows of other open files, same language
+        (``text``, ``offset``: the request's window of ``doc``)."""
         ctx = self.options.context
         lang = _language(doc)
         if not ctx.neighbouring_tabs or lang is None:
@@ -129,7 +142,7 @@ class Suggester:
             if d.uri != doc.uri and _language(d) == lang
         ]
         snippets = self.neighbours.snippets(
-            doc.text,
+            text,
             offset,
             others,
             window_lines=ctx.window_lines,
@@ -152,32 +165,40 @@ class Suggester:
         doc = self.docs.get(uri)
         if doc is None:
             return None
-        offset = doc.offset_at(position)
+        at = doc.offset_at(position)
         self.stop(uri, "superseded")
-        if typing_through and (items := self.typing.answer(uri, doc.text, offset)):
+        seq = self._latest[uri] = self._latest.get(uri, 0) + 1
+        if typing_through and (items := self.typing.answer(uri, doc.text, at)):
             self.stats.typing_through += 1
-            return Answer(uri, doc.version, offset, items, "typing")
+            return Answer(uri, doc.version, at, items, "typing")
+        # From here on the request sees a bounded window of the document, never all of it.
+        lo, hi = line_window(doc.text, at, self.window_chars())
+        text, offset = doc.text[lo:hi], at - lo
+        snippets = await asyncio.to_thread(self.context_snippets, doc, text, offset)
+        if self._latest.get(uri) != seq:  # a newer request came while the snippets were made
+            self.stats.superseded += 1
+            raise asyncio.CancelledError(f"{uri}: superseded")
         opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
         request = CompletionRequest(
-            doc.text,
+            text,
             offset,
             doc.language_id,
             doc.path,
             opts.policy(),
-            self.context_snippets(doc, offset),
+            snippets,
             any_language=not self.options.model.language_guard,
         )
         self.stats.grounded += bool(request.context_snippets)
         rank = opts.rank_options(self.options.review.entropy_threshold)
-        key = request_key(request, (rank, self.confidence))
+        key = request_key(request, (rank, self.confidence, lo))
         if (cached := self.cache.get(key)) is not None:
             self.stats.cache_hits += 1
-            self.typing.remember(uri, doc.text, offset, cached.items)
+            self.typing.remember(uri, doc.text, at, cached.items)
             return replace(cached, uri=uri, version=doc.version, source="cache")
-        answer = await self._generate(doc, request, rank, trigger)
+        answer = await self._generate(doc, request, rank, trigger, lo)
         if answer is not None:
             self.cache.put(key, answer)
-            self.typing.remember(uri, doc.text, offset, answer.items)
+            self.typing.remember(uri, doc.text, at, answer.items)
         return answer
 
     async def _generate(
@@ -186,7 +207,9 @@ class Suggester:
         request: CompletionRequest,
         rank: RankOptions,
         trigger: Trigger,
+        base: int = 0,
     ) -> Answer | None:
+        """The model's answer; ``base`` is where the request's window starts in ``doc``."""
         engine = self.models.ready(self.options.model)
         if engine is None:
             self.stats.not_ready += 1
@@ -222,7 +245,7 @@ class Suggester:
         total = time.perf_counter() - t0
         request_id = uuid.uuid4().hex[:12]
         items = tuple(
-            self._item(request_id, i, s, request.offset)
+            self._item(request_id, i, s, base + request.offset)
             for i, s in enumerate(outcome.ranking.suggestions)
         )
         self.telemetry.shown(
@@ -239,7 +262,7 @@ class Suggester:
         return Answer(
             doc.uri,
             doc.version,
-            request.offset,
+            base + request.offset,
             items,
             "model",
             ranking.abstained,

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,8 +59,10 @@ def flag_records(item: Item) -> list[dict[str, Any]]:
 class Telemetry:
     """Appends events to a JSONL file; when it passes half the budget it becomes ``.1``.
 
-    The current file and its one predecessor together stay under ``max_bytes``. Write errors
-    turn telemetry off for the session (logged once) rather than disturb completion.
+    The current file and its one predecessor together stay under ``max_bytes``; the file is
+    0600 in a 0700 directory (it says what a user accepted, and when). Any write error (an
+    unwritable path, a full disk) turns telemetry off for the session with one warning
+    (``warn``; the server shows it) rather than disturb completion.
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class Telemetry:
         self.max_bytes = max_bytes
         self._fh: IO[str] | None = None
         self.model_id = ""
+        self.warn: Callable[[str], None] = log.warning
 
     def configure(self, *, enabled: bool, include_text: bool, max_bytes: int) -> None:
         self.enabled, self.include_text, self.max_bytes = enabled, include_text, max_bytes
@@ -84,8 +88,13 @@ class Telemetry:
 
     def _open(self) -> IO[str]:
         if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("a", encoding="utf-8")
+            folder = self.path.parent
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if folder == default_path().parent:
+                folder.chmod(0o700)  # our own folder, also when an older version made it 0755
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)  # a file made 0644 before keeps its mode otherwise
+            self._fh = os.fdopen(fd, "a", encoding="utf-8")
         return self._fh
 
     def write(self, event: dict[str, Any]) -> None:
@@ -101,10 +110,10 @@ class Telemetry:
                 fh = self._open()
             fh.write(line)
             fh.flush()
-        except OSError as exc:
-            log.warning("telemetry disabled: cannot write %s: %s", self.path, exc)
+        except Exception as exc:  # noqa: BLE001 - telemetry must never fail a request
             self.enabled = False
             self.close()
+            self.warn(f"telemetry turned off for this session: cannot write {self.path}: {exc}")
 
     def shown(
         self,
@@ -148,8 +157,11 @@ class Telemetry:
             self.write(event)
 
     def close(self) -> None:
-        if self._fh is not None:
+        """Closes the file; a close that fails (its flush on a full disk) loses only the
+        buffered line, never the caller's request."""
+        fh, self._fh = self._fh, None
+        if fh is not None:
             try:
-                self._fh.close()
-            finally:
-                self._fh = None
+                fh.close()
+            except OSError as exc:
+                log.debug("telemetry close failed: %s", exc)

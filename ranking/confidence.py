@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -139,43 +141,88 @@ class ConfidenceModel:
 
     @classmethod
     def load(cls, path: str | Path) -> ConfidenceModel:
-        """Reads fitted parameters; unknown input names or a malformed file are a ValueError.
+        """Reads fitted parameters; anything but a confidence model is one ValueError that says
+        what is wrong (a non-file, a file over 1 MB, bad JSON, the wrong shape, unknown input
+        names, weights that are not finite numbers of a sane size).
 
         A file from before the rank/confidence split (``bias`` and ``weights`` over features
         only) is read as a rank score whose sigmoid is the confidence, which is what it meant.
         """
         try:
-            data = json.loads(Path(path).read_text())
-            weights = {str(k): float(v) for k, v in dict(data["weights"]).items()}
-            bias = float(data.get("bias", 0.0))
+            data = json.loads(_read_small(Path(path)))
+            if not isinstance(data, dict):
+                raise TypeError(f"a JSON object was expected, not {type(data).__name__}")
+            weights = _numbers(data.get("weights"), "weights")
+            bias = _number(data.get("bias", 0.0), "bias")
             if "rank_weights" in data:
-                rank = {str(k): float(v) for k, v in dict(data["rank_weights"]).items()}
+                rank = _numbers(data["rank_weights"], "rank_weights")
             else:
                 rank, weights = weights, {"rank_score": 1.0}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        except (OSError, ValueError, TypeError, RecursionError) as e:
             raise ValueError(f"{path}: not a confidence model ({e})") from None
         bad = (set(rank) - set(INPUTS)) | (set(weights) - set(CONFIDENCE_INPUTS))
         if bad:
             raise ValueError(f"{path}: unknown confidence features {sorted(bad)}")
-        values = [bias, *weights.values(), *rank.values()]
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"{path}: confidence weights must be finite numbers")
-        return cls(bias, weights, rank, str(data.get("source", path)))
+        return cls(bias, weights, rank, str(data.get("source", path))[:200])
 
     @classmethod
     def for_model(cls, model_dir: str | Path) -> ConfidenceModel:
         """The model's own calibration (``confidence.json`` in its directory), else the priors.
 
-        Read once per file version. Raises ValueError when the file cannot be used.
+        Read once per file version. A file that cannot be used gives the uncalibrated priors
+        (``calibration_problem`` says why), so completions go on.
         """
-        path = Path(model_dir) / CALIBRATION_FILE
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            return cls()
-        return _load_cached(str(path), stamp)
+        return _for_model(model_dir)[0]
+
+
+# Fitted weights are of order 1; a weight this large is a broken file, and would overflow.
+MAX_WEIGHT = 1e4
+MAX_FILE_BYTES = 1 << 20
+
+
+def _read_small(path: Path) -> str:
+    """The text of a regular file of at most ``MAX_FILE_BYTES`` (a FIFO would block forever)."""
+    with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{st.st_size} bytes, more than {MAX_FILE_BYTES}")
+        return fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
+
+
+def _number(value: object, what: str) -> float:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or abs(value) > MAX_WEIGHT:  # type: ignore[arg-type]
+        raise ValueError(
+            f"{what} must be a finite number within +-{MAX_WEIGHT:g}, not {json.dumps(value)[:40]}"
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
+def _numbers(value: object, what: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise TypeError(f'"{what}" must be an object of input name -> number')
+    return {str(k): _number(v, f"{what}.{k}") for k, v in value.items()}
+
+
+def _for_model(model_dir: str | Path) -> tuple[ConfidenceModel, str | None]:
+    path = Path(model_dir) / CALIBRATION_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ConfidenceModel(), None
+    return _load_cached(str(path), stamp)
+
+
+def calibration_problem(model_dir: str | Path) -> str | None:
+    """Why the model's ``confidence.json`` is not used (None: it is, or there is none)."""
+    return _for_model(model_dir)[1]
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, stamp: int) -> ConfidenceModel:
-    return ConfidenceModel.load(path)
+def _load_cached(path: str, stamp: int) -> tuple[ConfidenceModel, str | None]:
+    try:
+        return ConfidenceModel.load(path), None
+    except ValueError as e:
+        return ConfidenceModel(), f"{e}; confidence is uncalibrated until the file is fixed"

@@ -6,10 +6,12 @@ import builtins
 import keyword
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from completion.errors import GenerationCancelled
 from completion.types import Candidate
 
 TAIL_TOKENS = 3
@@ -126,8 +128,11 @@ def compute(
     text: str,
     offset: int,
     language: str | None,
+    *,
+    cancel: threading.Event | None = None,
 ) -> list[Features]:
-    """Features for every candidate of one request (syntax delta only for known languages)."""
+    """Features for every candidate of one request (syntax delta only for known languages);
+    ``cancel`` set from another thread stops between candidates (GenerationCancelled)."""
     from grammars import syntax_delta
 
     agree = agreement(candidates)
@@ -136,6 +141,8 @@ def compute(
     line_prefix, typed, code_after = context_of(text, offset)
     feats = []
     for c, ag in zip(candidates, agree, strict=True):
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled("cancelled while ranking")
         delta = 0
         if language is not None:
             delta = syntax_delta(text, offset, c.text, language)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from completion.errors import GenerationCancelled
 from completion.types import Candidate
+from grammars import head, region
 
 from .confidence import ConfidenceModel
 from .features import Features, compute
@@ -62,6 +65,7 @@ def rank(
     options: RankOptions | None = None,
     model: ConfidenceModel | None = None,
     rules: RuleSet | None = None,
+    cancel: threading.Event | None = None,
 ) -> Ranking:
     """Scores, orders and filters the candidates of one request.
 
@@ -72,21 +76,29 @@ def rank(
         options: top-k, abstain threshold, review entropy threshold.
         model: the confidence model (fitted by the benchmark, or the default priors).
         rules: sensitive-API rules (default: the shipped ones).
+        cancel: set from another thread to stop between candidates (GenerationCancelled).
 
     Returns:
         The top-k suggestions (empty when abstaining) and every candidate scored.
     """
     options = options or RankOptions()
     model = model or ConfidenceModel()
-    feats = compute(candidates, text, offset, language)
+    feats = compute(candidates, text, offset, language, cancel=cancel)
+    # Review rules see the cursor's region and the file's head (its imports), not the whole
+    # file: a parse per candidate of a 10 MB document took seconds.
+    lo, hi = region(text, offset)
+    top = head(text, lo)
+    around, at = top + text[lo:hi], len(top) + offset - lo
     scored = []
     for c, f, (score, conf) in zip(candidates, feats, model.assess(feats), strict=True):
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled("cancelled while ranking")
         flags: tuple[ReviewFlag, ...] = ()
         if language is not None:
             flags = tuple(
                 find_flags(
-                    text,
-                    offset,
+                    around,
+                    at,
                     c.text,
                     language,
                     c.token_starts,

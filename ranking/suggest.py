@@ -53,6 +53,7 @@ def suggest(
         options=options,
         model=model,
         rules=rules,
+        cancel=cancel,
     )
     timings = replace(result.timings, rank=time.perf_counter() - t)
     return Outcome(replace(result, timings=timings), ranking)

@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from grammars import RuleError
 from ranking import ConfidenceModel, RuleSet
+from ranking.confidence import calibration_problem
 
 from ..config import SECTION, Options, camel, parse, section_of, to_wire
 from ..state import EntropyServer
@@ -85,6 +86,8 @@ async def load_model(ls: EntropyServer) -> None:
         return
     ls.telemetry.model_id = engine.info.model_id
     ls.suggester.cache.clear()
+    if ls.suggester.confidence is None and (problem := calibration_problem(engine.info.path)):
+        ls.message(problem)  # completions go on with the uncalibrated priors
     if token:
         info = engine.info
         done = f"{info.model_id} ({info.family}) on {info.device}/{info.compute_type}, {ls.models.load_seconds:.1f} s"
