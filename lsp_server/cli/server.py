@@ -59,11 +59,10 @@ def run_serve(args: argparse.Namespace) -> int:
         **target,
     )
     from ..server import build_server
+    from ..transport import serve_stdio, serve_tcp
 
-    server = build_server()
     if not args.tcp:
-        server.start_io()
-        return 0
+        return serve_stdio(build_server)
     try:
         socket.getaddrinfo(args.host, args.port)
     except socket.gaierror as e:
@@ -73,13 +72,13 @@ def run_serve(args: argparse.Namespace) -> int:
             "listening on %s: anyone who can reach it can read the documents you edit", args.host
         )
     try:
-        server.start_tcp(args.host, args.port)
+        # One server per client, sharing the loaded model.
+        return serve_tcp(args.host, args.port, lambda models: build_server(models=models))
     except socket.gaierror as e:
         return _fail(f"--host {args.host}: {e.strerror or e}")
     except (OSError, OverflowError) as e:
         reason = "address already in use" if getattr(e, "errno", None) == 98 else str(e)
         return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
-    return 0
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -130,9 +130,7 @@ def register(server: EntropyServer) -> None:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: EntropyServer, params: None) -> None:
         """Stops generations and the model thread, and closes the telemetry file."""
-        ls.suggester.stop_all()
-        ls.models.shutdown()
-        ls.telemetry.close()
+        ls.release()
 
     @server.feature(STATS)
     def stats(ls: EntropyServer, params: Any) -> dict[str, Any]:
