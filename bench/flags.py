@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -26,10 +26,9 @@ class Snippet:
     expect: frozenset[str]  # rule ids; empty for a harmless snippet
 
 
-def load_snippets() -> list[Snippet]:
-    data = json.loads(
-        resources.files("bench").joinpath("data").joinpath("flags.json").read_text("utf-8")
-    )
+def load_snippets(name: str = "flags.json") -> list[Snippet]:
+    """Labelled snippets from ``bench/data/NAME`` (``flag_variants.json``: Python variants)."""
+    data = json.loads(resources.files("bench").joinpath("data").joinpath(name).read_text("utf-8"))
     return [
         Snippet(s["id"], s["language"], s["code"], frozenset(s["expect"])) for s in data["snippets"]
     ]
@@ -45,14 +44,22 @@ def _scores(tp: int, fp: int, fn: int) -> dict:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f1}
 
 
-def evaluate(snippets: Sequence[Snippet], rules: RuleSet | None = None) -> dict:
+def evaluate(
+    snippets: Sequence[Snippet],
+    rules: RuleSet | None = None,
+    found: Mapping[str, frozenset[str]] | None = None,
+) -> dict:
     """Snippet-level and rule-level precision/recall, per language, with the misses listed.
 
     Snippet level: a snippet counts as flagged when any rule fires. Rule level: each expected
-    rule id found is a true positive, each other rule id found a false positive.
+    rule id found is a true positive, each other rule id found a false positive. ``found``
+    (snippet id -> rule ids) scores another analyser's findings instead of the rules'.
     """
-    rules = rules or RuleSet.default()
-    found = {s.id: frozenset(r.id for r, _, _ in rules.find(s.code, s.language)) for s in snippets}
+    if found is None:
+        rules = rules or RuleSet.default()
+        found = {
+            s.id: frozenset(r.id for r, _, _ in rules.find(s.code, s.language)) for s in snippets
+        }
     by_language: dict[str, list[Snippet]] = {}
     for s in snippets:
         by_language.setdefault(s.language, []).append(s)
@@ -87,4 +94,34 @@ def flags_report(limit: int | None = None, seed: int = 0) -> dict:
     snippets = load_snippets()
     if limit is not None and limit < len(snippets):
         snippets = random.Random(seed).sample(snippets, limit)
-    return evaluate(snippets)
+    return {**evaluate(snippets), "variants": evaluate(load_snippets("flag_variants.json"))}
+
+
+# Bandit checks that match a rule besides the one in the rule's own `bandit` field.
+BANDIT_ALSO = {"B303": "py.weak-hash", "B604": "py.subprocess-shell", "B324": "py.weak-hash"}
+
+
+def bandit_found(snippets: Sequence[Snippet], rules: RuleSet | None = None) -> dict:
+    """What Bandit (``pip install bandit``; not a dependency) reports on each Python snippet,
+    as our rule ids through each rule's ``bandit`` field; checks no rule matches (B403 "import
+    pickle", B603 "subprocess without a shell", ...) are left out, as they are not review flags.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from bandit.core import config, manager
+
+    rules = rules or RuleSet.default()
+    to_rule = {r.bandit: r.id for r in rules.rules.values() if r.bandit} | BANDIT_ALSO
+    python = [s for s in snippets if s.language == "python"]
+    found: dict[str, set[str]] = {s.id: set() for s in python}
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in python:
+            Path(tmp, f"{s.id}.py").write_text(s.code, encoding="utf-8")
+        bandit = manager.BanditManager(config.BanditConfig(), "file", quiet=True)
+        bandit.discover_files([tmp], recursive=True)
+        bandit.run_tests()
+        for issue in bandit.get_issue_list():
+            if issue.test_id in to_rule:
+                found[Path(issue.fname).stem].add(to_rule[issue.test_id])
+    return {k: frozenset(v) for k, v in found.items()}

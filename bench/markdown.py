@@ -126,6 +126,13 @@ def flags_suite(suite: dict) -> list[str]:
         f"False alarms: {', '.join(suite['false_alarms']) or 'none'}.",
         "",
     ]
+    if variants := suite.get("variants"):  # Python aliases, getattr, values from earlier lines
+        sn = variants["snippet"]
+        rows += [
+            f"Python variants ({variants['n_snippets']}): recall {pct(sn['recall'])}%, "
+            f"{sn['fp']} false alarms in {variants['negatives']} look-alikes.",
+            "",
+        ]
     return rows
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from completion import SamplingPolicy
+from completion.remote import RemoteSettings
 from ranking import ConfidenceModel
 
 from .flags import flags_report
@@ -42,6 +43,7 @@ class BenchConfig:
     compute_type: str = "auto"
     threads: int = 1
     prompt_format: str = "auto"  # "auto" (the model's own choice), "fim" or "prefix"
+    remote: RemoteSettings | None = None  # an OpenAI-compatible server instead of CTranslate2
     lines_path: str | None = None
     lines_hole: str = "rest"  # the lines suite's hole: "rest" of the line or a "span" inside it
     placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
@@ -209,14 +211,15 @@ def run_bench(cfg: BenchConfig) -> dict:
     engine = sandbox = None
     ranker = ConfidenceModel.load(cfg.confidence) if cfg.confidence else ConfidenceModel()
     if any(s in MODEL_SUITES for s in cfg.suites):
-        from completion import CT2Engine
+        from completion.remote import open_engine
 
-        engine = CT2Engine(
+        engine = open_engine(
             cfg.model,
-            cfg.device,
-            cfg.compute_type,
-            cfg.threads,
+            device=cfg.device,
+            compute_type=cfg.compute_type,
+            threads=cfg.threads,
             prompt_format=cfg.prompt_format,
+            remote=cfg.remote,
             repeatable=True,
         )
         if not cfg.confidence:

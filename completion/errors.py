@@ -37,3 +37,15 @@ class ConversionError(CompletionError):
 
 class UnsupportedLanguageError(CompletionError):
     """The model declares the languages it knows, and the document's is not one of them."""
+
+
+class RemoteError(CompletionError):
+    """The model server failed: unreachable, an HTTP error, or an error in its answer."""
+
+
+class RemoteTimeoutError(RemoteError):
+    """The model server did not answer within the request timeout."""
+
+
+class RemoteResponseError(RemoteError):
+    """The model server's answer cannot be used: malformed JSON, or no log-probs."""

@@ -17,6 +17,7 @@ from completion.modeldir import DEVICES
 from ranking import RankOptions
 
 MODES = ("line", "block")
+BACKENDS = ("ctranslate2", "openai")
 SECTION = "entropyComplete"  # the settings section clients send (VS Code: entropyComplete.*)
 # Client-side settings that travel in the same section (VS Code: entropyComplete.server.path,
 # entropyComplete.trace.server, entropyComplete.suggestWhileTyping).
@@ -74,8 +75,26 @@ class ModelOptions:
         "Answer nothing in languages the model does not declare (its `entropy-complete.json` "
         "`languages`; the shipped model knows only Python) instead of writing the wrong language.",
     )
+    backend: str = opt(
+        "ctranslate2",
+        "`ctranslate2`: run the model here; `openai`: ask an OpenAI-compatible server (vLLM, "
+        "llama.cpp) at `model.url`, with `model.path` holding the served model's tokenizer.",
+        enum=BACKENDS,
+    )
+    url: str = opt("", "The server's base URL for `openai` (`https://gpu-box:8000`).")
+    name: str = opt("", "The served model's name (vLLM `--served-model-name`); empty: omitted.")
+    api_key_env: str = opt(
+        "", "Name of the environment variable holding the server's API key (never the key)."
+    )
+    timeout: float = opt(10.0, "Seconds a remote request may take.", exclusiveMinimum=0)
+    top_logprobs: int = opt(
+        20, "Top log-probs asked per token; vLLM's `--max-logprobs` must allow it.", minimum=1
+    )
 
     def __post_init__(self) -> None:
+        _check(self.backend in BACKENDS, "model.backend must be ctranslate2 or openai")
+        _check(self.timeout > 0, "model.timeout must be > 0")
+        _check(self.top_logprobs >= 1, "model.topLogprobs must be >= 1")
         _check(self.device in DEVICES, "model.device must be auto, cpu or cuda")
         cores = os.cpu_count() or 1
         _check(0 <= self.threads <= cores, f"model.threads must be 0 (automatic) to {cores}")

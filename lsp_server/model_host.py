@@ -22,15 +22,21 @@ LOAD_TIMEOUT = 180.0
 
 
 def load_engine(options: ModelOptions) -> Engine:
-    """Builds the CTranslate2 engine (slow: file I/O and weight loading)."""
-    from completion import CT2Engine
+    """Builds the engine: CTranslate2 here (slow: weight loading) or the remote server's client."""
+    from completion.remote import RemoteSettings, open_engine
 
-    return CT2Engine(
+    remote = None
+    if options.backend == "openai":
+        remote = RemoteSettings(
+            options.url, options.name, options.api_key_env, options.timeout, options.top_logprobs
+        )
+    return open_engine(
         options.path or None,
-        options.device,
-        options.compute_type,
-        options.threads,
+        device=options.device,
+        compute_type=options.compute_type,
+        threads=options.threads,
         prompt_format=options.prompt_format,
+        remote=remote,
     )
 
 

@@ -22,6 +22,7 @@ from completion import (
     GenerationCancelled,
     UnsupportedLanguageError,
 )
+from completion.errors import RemoteError
 from grammars import language_for, line_window
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
 from ranking.suggest import Outcome, suggest
@@ -94,6 +95,7 @@ class Suggester:
         self._inflight: dict[str, _Generation] = {}
         self._latest: dict[str, int] = {}  # per document: the number of its newest request
         self._warned_languages: set[str] = set()
+        self._remote_warned = ""  # the last model-server failure said to the user
         # One user-facing message (the server sets its showMessage here).
         self.warn: Callable[[str], None] = log.warning
 
@@ -227,6 +229,12 @@ class Suggester:
             return Answer(
                 doc.uri, doc.version, request.offset, (), "model", True, 0.0, 0.0, reason="language"
             )
+        except RemoteError as exc:
+            # The model server failed: say so once per distinct reason, answer empty, stay up.
+            if str(exc) != self._remote_warned:
+                self._remote_warned = str(exc)
+                self.warn(str(exc))
+            return None  # not cached: the next request asks the server again
         except asyncio.CancelledError:
             gen.stop("cancelled")  # $/cancelRequest: free the model thread too
             raise

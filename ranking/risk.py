@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import tree_sitter
 
@@ -20,28 +19,24 @@ from grammars import (
     byte_to_char,
     char_to_byte,
     encode,
-    get_language,
     get_parser,
     load_query,
     query_source,
 )
 
+from . import resolve
+from .rulefile import (
+    FILE_FIELDS,
+    Rule,
+    check_captures,
+    compile_query,
+    extra_queries,
+    parse_rules,
+)
+
 QUERY_KIND = "sensitive"  # grammars/queries/<language>/sensitive.scm
-SEVERITIES = ("low", "medium", "high")
-_RULE_FIELDS = {"cwe", "message", "bandit", "severity", "always_review"}
-_FILE_FIELDS = {"rules", "queries", "query_files"}
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One sensitive-API rule: what it means; its patterns live in the query files."""
-
-    id: str  # also the capture name in the queries, e.g. "py.subprocess-shell"
-    cwe: str  # "CWE-78"
-    message: str  # "call to subprocess with shell=True"
-    bandit: str | None = None  # "B602", where Bandit has a matching check
-    always_review: bool = False  # flag even when the model was confident
-    severity: str = "medium"  # one of SEVERITIES
+# Per language: the calls in a range rewritten with names resolved (see ranking.resolve).
+_REWRITERS = {"python": resolve.rewrites}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,53 +51,6 @@ class ReviewFlag:
     entropy: float  # mean entropy (nats) of the generated tokens overlapping [start, end)
     max_entropy: float
     review_required: bool
-
-
-def _parse_rules(table: Any, where: str) -> dict[str, Rule]:
-    """Rule records from the `rules` object of a rules file; RuleError on any bad field."""
-    if not isinstance(table, dict):
-        raise RuleError(f"{where}: 'rules' must be an object mapping rule id -> rule")
-    rules: dict[str, Rule] = {}
-    for rule_id, entry in table.items():
-        at = f"{where}: rule {rule_id!r}"
-        if not isinstance(entry, dict):
-            raise RuleError(f"{at} must be an object with 'cwe' and 'message'")
-        if unknown := sorted(set(entry) - _RULE_FIELDS):
-            raise RuleError(f"{at} has unknown field(s) {unknown}; allowed: {sorted(_RULE_FIELDS)}")
-        cwe, message = entry.get("cwe"), entry.get("message")
-        bandit, severity = entry.get("bandit"), entry.get("severity", "medium")
-        always_review = entry.get("always_review", False)
-        if not (isinstance(cwe, str) and cwe.startswith("CWE-")):
-            raise RuleError(f"{at} needs 'cwe' as a string like \"CWE-78\"")
-        if not (isinstance(message, str) and message):
-            raise RuleError(f"{at} needs a non-empty 'message' string")
-        if bandit is not None and not isinstance(bandit, str):
-            raise RuleError(f"{at}: 'bandit' must be a string like \"B602\" or null")
-        if severity not in SEVERITIES:
-            raise RuleError(f"{at}: 'severity' must be one of {list(SEVERITIES)}")
-        if not isinstance(always_review, bool):
-            raise RuleError(f"{at}: 'always_review' must be true or false")
-        rules[rule_id] = Rule(rule_id, cwe, message, bandit, always_review, severity)
-    return rules
-
-
-def _compile(
-    language: str, source: str, rules: Mapping[str, Rule], where: str
-) -> tree_sitter.Query:
-    try:
-        query = tree_sitter.Query(get_language(language), source)
-    except tree_sitter.QueryError as exc:
-        raise RuleError(f"{where}: {' '.join(str(exc).split())}") from None
-    _check_captures(query, rules, where)
-    return query
-
-
-def _check_captures(query: tree_sitter.Query, rules: Mapping[str, Rule], where: str) -> None:
-    # A capture that is neither a helper (`_x`) nor a rule id would silently never report.
-    for index in range(query.capture_count):
-        name = query.capture_name(index)
-        if not name.startswith("_") and name not in rules:
-            raise RuleError(f"{where}: capture @{name} is not a rule id in the rules table")
 
 
 class RuleSet:
@@ -137,8 +85,8 @@ class RuleSet:
     def extended(self, extra_rules_file: str | Path) -> RuleSet:
         """A new RuleSet with a user's rules and queries added (same ids override).
 
-        The file is JSON: `{"rules": {id: {"cwe", "message", "bandit"?, "severity"?,
-        "always_review"?}}, "queries": {language: "<query source>"}, "query_files":
+        The file is JSON: `{"rules": {id: {"cwe", "message", "bandit"?, "always_review"?}},
+        "queries": {language: "<query source>"}, "query_files":
         {language: "path.scm"}}`; query file paths are relative to the JSON file.
 
         Raises:
@@ -154,17 +102,19 @@ class RuleSet:
         except json.JSONDecodeError as exc:
             raise RuleError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         if not isinstance(data, dict):
-            raise RuleError(f"{where}: expected a JSON object with keys {sorted(_FILE_FIELDS)}")
-        if unknown := sorted(set(data) - _FILE_FIELDS):
-            raise RuleError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_FILE_FIELDS)}")
-        rules = {**self._rules, **_parse_rules(data.get("rules", {}), where)}
+            raise RuleError(f"{where}: expected a JSON object with keys {sorted(FILE_FIELDS)}")
+        if unknown := sorted(set(data) - FILE_FIELDS):
+            raise RuleError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(FILE_FIELDS)}")
+        rules = {**self._rules, **parse_rules(data.get("rules", {}), where)}
         sources = dict(self._sources)
         queries = dict(self._queries)
-        for language, extra in _extra_queries(data, path.parent, where):
+        for language, extra in extra_queries(data, path.parent, where):
             at = f"{where}: query for {language}"
-            _compile(language, extra, rules, at)  # alone first, so error rows match the user's text
+            compile_query(
+                language, extra, rules, at
+            )  # alone first, so error rows match the user's text
             sources[language] = f"{sources[language]}\n{extra}" if language in sources else extra
-            queries[language] = _compile(language, sources[language], rules, at)
+            queries[language] = compile_query(language, sources[language], rules, at)
         return RuleSet(rules, sources, queries)
 
     def find(self, text: str, language: str) -> list[tuple[Rule, int, int]]:
@@ -175,7 +125,7 @@ class RuleSet:
         tree = get_parser(language).parse(data)
         spans = {
             (byte_to_char(data, start), byte_to_char(data, end), rule.id): rule
-            for rule, start, end in self.byte_hits(tree.root_node, language)
+            for rule, start, end in self.resolved_hits(tree.root_node, language)
         }
         return [(rule, start, end) for (start, end, _), rule in sorted(spans.items())]
 
@@ -200,40 +150,44 @@ class RuleSet:
                     for node in nodes:
                         yield rule, node.start_byte, node.end_byte
 
-
-def _extra_queries(data: dict[str, Any], base: Path, where: str) -> Iterator[tuple[str, str]]:
-    """(language, query source) pairs from a rules file's `queries` and `query_files`."""
-    for key in ("queries", "query_files"):
-        table = data.get(key, {})
-        if not isinstance(table, dict):
-            raise RuleError(f"{where}: '{key}' must be an object mapping language -> {key[:-1]}")
-        for language, value in table.items():
-            if language not in LANGUAGES:
-                raise RuleError(f"{where}: unknown language {language!r} in '{key}'")
-            if not isinstance(value, str):
-                raise RuleError(f"{where}: '{key}.{language}' must be a string")
-            if key == "queries":
-                yield language, value
-                continue
-            try:
-                yield language, (base / value).read_text(encoding="utf-8")
-            except OSError as exc:
-                reason = exc.strerror
-                raise RuleError(f"{where}: cannot read query file {value!r} ({reason})") from None
+    def resolved_hits(
+        self, root: tree_sitter.Node, language: str, lo: int = 0, hi: int | None = None
+    ) -> list[tuple[Rule, int, int]]:
+        """`byte_hits` in [lo, hi), with each call the language's rewriter reads differently
+        (an alias resolved, a local value inlined) judged by its rewritten text instead."""
+        hi = root.end_byte if hi is None else hi
+        hits = list(self.byte_hits(root, language, lo, hi))
+        rewriter = _REWRITERS.get(language)
+        if rewriter is None:
+            return hits
+        # All rewritten calls parsed as one text, a call per line: one parse, one query.
+        spans, offset, lines = {}, 0, []
+        for start, end, source in rewriter(root, lo, hi):
+            spans[(offset, offset + len(source))] = (start, end)
+            offset += len(source) + 1
+            lines.append(source)
+        if not spans:
+            return hits
+        hits = [hit for hit in hits if (hit[1], hit[2]) not in spans.values()]
+        tree = get_parser(language).parse(b"\n".join(lines))
+        for rule, s, e in self.byte_hits(tree.root_node, language):
+            if (s, e) in spans:  # the call itself, not one inside its arguments
+                hits.append((rule, *spans[(s, e)]))
+        return hits
 
 
 @cache
 def _default_rule_set() -> RuleSet:
     where = "grammars/rules.json"
     table = json.loads(resources.files("grammars").joinpath("rules.json").read_text("utf-8"))
-    rules = _parse_rules(table.get("rules"), where)
+    rules = parse_rules(table.get("rules"), where)
     sources: dict[str, str] = {}
     queries: dict[str, tree_sitter.Query] = {}
     for language in LANGUAGES:
         query = load_query(language, QUERY_KIND)
         source = query_source(language, QUERY_KIND)
         if query is not None and source is not None:
-            _check_captures(query, rules, f"grammars/queries/{language}/{QUERY_KIND}.scm")
+            check_captures(query, rules, f"grammars/queries/{language}/{QUERY_KIND}.scm")
             sources[language], queries[language] = source, query
     return RuleSet(rules, sources, queries)
 
@@ -296,7 +250,7 @@ def find_flags(
     lo, hi = char_to_byte(text, offset), char_to_byte(text, offset + len(inserted))
     tree = get_parser(language).parse(data)
     flags: dict[tuple[int, int, str], ReviewFlag] = {}
-    for rule, start_byte, end_byte in rule_set.byte_hits(tree.root_node, language, lo, hi):
+    for rule, start_byte, end_byte in rule_set.resolved_hits(tree.root_node, language, lo, hi):
         if start_byte >= hi or end_byte <= lo:
             continue  # the query cursor may return neighbours of the range
         start = byte_to_char(data, max(start_byte, lo)) - offset

@@ -7,9 +7,13 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
+
+if TYPE_CHECKING:
+    from completion.remote import RemoteSettings
 
 
 def bounded_int(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
@@ -76,8 +80,14 @@ def readable_file(text: str) -> Path:
 
 
 def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> None:
-    """--model, --device, --compute-type, --threads, --prompt-format: one spelling everywhere."""
-    p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
+    """--model, --device, --compute-type, --threads, --prompt-format and the remote server's
+    --backend, --url, --model-name, --api-key-env, --request-timeout, --top-logprobs: one
+    spelling everywhere."""
+    p.add_argument(
+        "--model",
+        help="CTranslate2 model directory, or with --backend openai the directory holding the "
+        "served model's tokenizer.json (default: the shipped model)",
+    )
     p.add_argument("--device", default="auto", type=choice(DEVICES), help="auto, cpu or cuda")
     p.add_argument("--compute-type", default="auto", help="auto or a CTranslate2 compute type")
     p.add_argument(
@@ -91,4 +101,29 @@ def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> N
         type=choice(PROMPT_FORMATS),
         default="auto",
         help="fill-in-the-middle or prefix-only prompts (auto: the model's own choice)",
+    )
+    g = p.add_argument_group("remote model (an OpenAI-compatible server: vLLM, llama.cpp)")
+    g.add_argument("--backend", default="ctranslate2", type=choice(("ctranslate2", "openai")))
+    g.add_argument("--url", help="the server's base URL, e.g. http://gpu-box:8000")
+    g.add_argument("--model-name", default="", help="the served model's name (vLLM)")
+    g.add_argument("--api-key-env", default="", help="environment variable that holds the API key")
+    g.add_argument("--request-timeout", type=float, default=30.0, help="seconds per remote request")
+    g.add_argument(
+        "--top-logprobs",
+        type=bounded_int(1, None, "--top-logprobs "),
+        default=20,
+        help="log-probs per token to ask for (vLLM: at most its --max-logprobs)",
+    )
+
+
+def remote_settings(args: argparse.Namespace) -> RemoteSettings | None:
+    """The remote server's settings when --backend openai, else None (the local engine)."""
+    from completion.remote import RemoteSettings
+
+    if args.backend != "openai":
+        return None
+    if not args.url:
+        raise ValueError("--backend openai needs --url")
+    return RemoteSettings(
+        args.url, args.model_name, args.api_key_env, args.request_timeout, args.top_logprobs
     )

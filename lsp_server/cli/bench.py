@@ -10,7 +10,7 @@ from pathlib import Path
 from bench.run import SUITES, BenchConfig, run_bench
 from completion import CompletionError
 
-from .args import add_engine_options, bounded_int, output_dir, readable_file
+from .args import add_engine_options, bounded_int, output_dir, readable_file, remote_settings
 
 
 def add_parser(sub) -> None:
@@ -84,6 +84,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
     optional = {"--path": args.path, "--model": args.model, "--max-tokens": args.max_tokens}
     if args.prompt_format != "auto":
         optional["--prompt-format"] = args.prompt_format
+    if args.backend != "ctranslate2":
+        optional |= {"--backend": args.backend, "--url": args.url}
     if args.placement != "official":
         optional["--placement"] = args.placement
     if args.hole != "rest":
@@ -110,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
     if "lines" in suites and not args.path:
         print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
         return 2
+    try:
+        remote = remote_settings(args)
+    except ValueError as e:
+        print(f"entropy-complete: error: {e}", file=sys.stderr)
+        return 2
     cfg = BenchConfig(
         suites=suites,
         limit=args.limit or None,
@@ -125,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         compute_type=args.compute_type,
         threads=args.threads,
         prompt_format=args.prompt_format,
+        remote=remote,
         lines_path=args.path,
         lines_hole=args.hole,
         placement=args.placement,

@@ -11,7 +11,7 @@ from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
 from ranking import RankOptions
 from ranking.suggest import Outcome, suggest
 
-from .args import add_engine_options, bounded_int, language
+from .args import add_engine_options, bounded_int, language, remote_settings
 
 
 def add_parser(sub) -> None:
@@ -184,18 +184,19 @@ def run(args: argparse.Namespace) -> int:
     request = CompletionRequest(
         text, offset, args.language, str(args.file), policy, any_language=args.any_language
     )
-    from completion import CT2Engine
+    from completion.remote import open_engine
 
     try:
-        engine = CT2Engine(
+        engine = open_engine(
             args.model,
-            args.device,
-            args.compute_type,
-            args.threads,
+            device=args.device,
+            compute_type=args.compute_type,
+            threads=args.threads,
             prompt_format=args.prompt_format,
+            remote=remote_settings(args),
         )
         outcome = suggest(engine, request, options=RankOptions(top_k=args.show))
-    except CompletionError as e:
+    except (CompletionError, ValueError) as e:
         return fail(str(e))
     data = to_json(outcome, engine)
     if args.json:

@@ -35,9 +35,7 @@ def test_scoring_counts_add_up() -> None:
 
 
 def test_evaluate_by_hand() -> None:
-    snippets = [
-        s for s in load_snippets() if s.id in {"py-eval", "py-json-loads", "py-alias-pickle"}
-    ]
+    snippets = [s for s in load_snippets() if s.id in {"py-eval", "py-json-loads", "js-alias-cp"}]
     r = evaluate(snippets)
     assert (r["snippet"]["tp"], r["snippet"]["fp"], r["snippet"]["fn"], r["snippet"]["tn"]) == (
         1,
@@ -45,5 +43,5 @@ def test_evaluate_by_hand() -> None:
         1,
         1,
     )
-    assert r["missed"] == ["py-alias-pickle"] and r["snippet"]["precision"] == 1.0
+    assert r["missed"] == ["js-alias-cp"] and r["snippet"]["precision"] == 1.0
     assert r["snippet"]["recall"] == 0.5

@@ -169,7 +169,7 @@ def test_rules_table_matches_the_queries() -> None:
     for rule in rules.values():
         assert rule.cwe.startswith("CWE-") and rule.message
     assert rules["py.subprocess-shell"] == Rule(
-        "py.subprocess-shell", "CWE-78", "call to subprocess with shell=True", "B602", True, "high"
+        "py.subprocess-shell", "CWE-78", "call to subprocess with shell=True", "B602", True
     )
 
 

@@ -1,7 +1,8 @@
 ; Sensitive-API patterns for Python. Each pattern captures the whole risky node with a capture
 ; named after its rule id in grammars/rules.json; captures starting with `_` are helpers for
 ; predicates. Callees are matched on their source text (`subprocess.run`) so one regex covers
-; a module and its functions; aliases (`import subprocess as sp`) are not resolved.
+; a module and its functions; ranking/resolve.py rewrites aliased calls (`import subprocess as
+; sp`, `getattr(os, "system")`) and values from earlier lines into that text before matching.
 
 ; CWE-78, B602: a subprocess function run through the shell. Bare names cover
 ; `from subprocess import run`.
@@ -81,6 +82,12 @@
   arguments: (argument_list
     (keyword_argument name: (identifier) @_kw value: (false)))
   (#eq? @_kw "verify")) @py.tls-no-verify
+
+; ... and on a session or client attribute: `session.verify = False`.
+(assignment
+  left: (attribute attribute: (identifier) @_attr)
+  right: (false)
+  (#eq? @_attr "verify")) @py.tls-no-verify
 
 ; CWE-89, B608: SQL text built by string formatting instead of bound parameters.
 (call

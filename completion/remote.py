@@ -1,0 +1,282 @@
+"""An engine that asks an OpenAI-compatible server (vLLM, llama.cpp, ...) for the candidates and
+estimates each token's entropy from the top-K log-probs the server returns."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tokenizers import Tokenizer
+
+from .backend import Engine, ModelInfo
+from .engine import DEFAULT_MODEL_DIR, MAX_AUTO_CONTEXT, CT2Engine
+from .errors import GenerationCancelled, ModelLoadError, TokenizerNotFoundError
+from .fim import PROMPT_FORMATS, detect, stop_tokens
+from .modeldir import declared_languages
+from .openai_client import Choice, CompletionsClient
+from .prompt import Prompt, TokenText
+from .topk_entropy import topk_entropy
+from .types import Sample, SamplingPolicy
+
+
+def _line_done(ch: Choice) -> bool:
+    """A newline after some text ends a line-mode candidate (one before it starts the line)."""
+    return "\n" in ch.text.lstrip("\r\n")
+
+
+class RemoteEngine:
+    """The Engine protocol over `/v1/completions`: prompts, stop rules and ranking stay local.
+
+    The prompt is built here with the model's own tokenizer (budget, FIM template, context) and
+    sent as text; the server returns each generated token with its log-prob and the top-K
+    log-probs of that step, from which ``topk_entropy`` estimates the full-vocabulary entropy.
+
+    Args:
+        url: the server's base URL (``http://gpu-box:8000``).
+        model_name: the ``model`` field of each request (vLLM's served model name; "" omits it).
+        tokenizer_dir: a directory with the served model's ``tokenizer.json`` (and optionally
+            its ``entropy-complete.json`` and ``confidence.json``); None: the shipped model's.
+        api_key_env: environment variable holding the API key ("": no key).
+        timeout: seconds one request may take.
+        max_concurrency: HTTP requests in flight at once.
+        top_logprobs: K, the log-probs asked per token (vLLM allows up to ``--max-logprobs``).
+        prompt_format: "auto", "fim" or "prefix", as for the local engine.
+        context_tokens: prompt + generation budget (default: the model's, at most 4096).
+        verify: check TLS certificates (True, or a CA bundle path).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        model_name: str = "",
+        tokenizer_dir: str | Path | None = None,
+        *,
+        api_key_env: str = "",
+        timeout: float = 10.0,
+        max_concurrency: int = 4,
+        top_logprobs: int = 20,
+        prompt_format: str = "auto",
+        context_tokens: int | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        path = Path(tokenizer_dir).expanduser() if tokenizer_dir else DEFAULT_MODEL_DIR
+        try:
+            self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        except Exception as e:  # tokenizers raises a bare Exception
+            raise TokenizerNotFoundError(
+                f"{path}/tokenizer.json cannot be read: {e} (a remote model needs its tokenizer "
+                "in model.path)"
+            ) from e
+        meta_file = path / "entropy-complete.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        vocab = self.tokenizer.get_vocab()
+        self.template = detect(vocab)
+        fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format
+        if fmt not in PROMPT_FORMATS or fmt == "auto":
+            raise ModelLoadError(f"prompt format must be auto, fim or prefix, not {fmt!r}")
+        self.prompt_template = self.template if fmt == "fim" else None
+        specials = [t.content for t in self.tokenizer.get_added_tokens_decoder().values()]
+        self.stops = tuple(dict.fromkeys([*stop_tokens(vocab, self.template), *specials]))
+        self.stop_ids = frozenset(vocab[t] for t in self.stops if t in vocab)
+        self.vocab_text = TokenText(self.tokenizer)
+        # Token text -> id, for servers that name tokens by their text (llama.cpp, OpenAI).
+        self._ids: dict[str, int] = {}
+        for i, text in enumerate(self.vocab_text.text):
+            self._ids.setdefault(text, i)
+        self.model_name = model_name
+        self.top_logprobs = top_logprobs
+        self.client = CompletionsClient(
+            url,
+            api_key_env=api_key_env,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            verify=verify,
+        )
+        self._server_n = True  # whether the server honours n (llama.cpp's does not)
+        key = f"{url}|{model_name}|{hashlib.sha256((path / 'tokenizer.json').read_bytes()).hexdigest()}"
+        self.info = ModelInfo(
+            path=str(path),
+            model_id="remote-" + hashlib.sha256(key.encode()).hexdigest()[:10],
+            family=(self.template.family if self.template else "plain")
+            + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
+            device=f"remote {self.client.url}",
+            compute_type="server",
+            context_tokens=int(
+                context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT)
+            ),
+            vocab_size=len(vocab),
+            languages=declared_languages(meta.get("languages")),
+        )
+
+    # The same decoding as the local engine: it needs only the tokenizer.
+    decode_pieces = CT2Engine.decode_pieces
+
+    def prompt_text(self, prompt: Prompt) -> str:
+        """The prompt as text with the healed-off characters put back.
+
+        Servers cannot constrain the first token to the healing set, so the remote engine does
+        not heal: the characters the user typed are sent, and the samples get them back as
+        given tokens (log-prob 0, entropy 0) so post-processing sees what it expects.
+        """
+        ids = list(prompt.ids)
+        if prompt.heal_text:
+            at = len(ids)
+            if self.prompt_template is not None:
+                at = ids.index(self.tokenizer.token_to_id(self.prompt_template.suffix) or -1)
+            ids[at:at] = self._heal_ids(prompt)
+        return self.tokenizer.decode(ids, skip_special_tokens=False)
+
+    def _heal_ids(self, prompt: Prompt) -> list[int]:
+        return self.tokenizer.encode(prompt.heal_text, add_special_tokens=False).ids
+
+    def generate(
+        self,
+        prompt: Prompt,
+        policy: SamplingPolicy,
+        cancel: threading.Event | None = None,
+        stop_at_newline: bool = False,
+        stats: dict[str, float] | None = None,
+    ) -> tuple[list[Sample], float]:
+        """Draws ``policy.n`` samples from the server (see ``CT2Engine.generate``).
+
+        A greedy candidate is one request at temperature 0, the sampled ones one request with
+        ``n``; a server that ignores ``n`` (llama.cpp's) is then asked once per sample.
+        Raises RemoteError (unreachable, HTTP error, timeout, malformed answer, no log-probs)
+        and GenerationCancelled.
+        """
+        if cancel is not None and cancel.is_set():
+            raise GenerationCancelled("cancelled before generation")
+        t0 = time.perf_counter()
+        text = self.prompt_text(prompt)
+        room = max(1, min(policy.max_new_tokens, self.info.context_tokens - len(prompt.ids)))
+        base: dict[str, Any] = {
+            "prompt": text,
+            "max_tokens": room,
+            "stream": True,
+            "logprobs": self.top_logprobs,
+            "stop": list(self.stops[:4]),  # OpenAI's limit; more stop at the end token anyway
+            "return_tokens_as_token_ids": True,  # vLLM: exact ids ("token_id:42")
+        }
+        if self.model_name:
+            base["model"] = self.model_name
+        bodies: list[tuple[dict[str, Any], bool]] = []
+        if policy.include_greedy:
+            bodies.append(({**base, "temperature": 0.0, "n": 1}, True))
+        n_sampled = policy.n - (1 if policy.include_greedy else 0)
+        sampled = {
+            **base,
+            "temperature": max(policy.temperature, 1e-3),
+            "top_p": policy.top_p,
+            "top_k": policy.top_k if policy.top_k > 0 else -1,
+            "seed": policy.seed,
+        }
+        if n_sampled > 0 and self._server_n:
+            bodies.append(({**sampled, "n": n_sampled}, False))
+        elif n_sampled > 0:
+            bodies += [
+                ({**sampled, "n": 1, "seed": policy.seed + i}, False) for i in range(n_sampled)
+            ]
+
+        def until(choices: dict[int, Choice]) -> bool:
+            return stop_at_newline and bool(choices) and all(map(_line_done, choices.values()))
+
+        results = self.client.run(_gather(self.client, [b for b, _ in bodies], until), cancel)
+        if n_sampled > 1 and self._server_n and len(results[-1]) < n_sampled:
+            # The server answered one choice for n: ask for the others one by one from now on.
+            self._server_n = False
+            more = [
+                ({**sampled, "n": 1, "seed": policy.seed + i}, False) for i in range(1, n_sampled)
+            ]
+            bodies += more
+            rest = self.client.run(_gather(self.client, [b for b, _ in more], until), cancel)
+            results += rest
+        t1 = time.perf_counter()
+        samples = []
+        for (_, greedy), choices in zip(bodies, results):
+            for _, ch in sorted(choices.items()):
+                samples.append(self._sample(prompt, ch, greedy))
+        if stats is not None:
+            stats["first_token"] = t1 - t0
+        return samples, time.perf_counter() - t1
+
+    def _sample(self, prompt: Prompt, ch: Choice, greedy: bool) -> Sample:
+        ids = self._heal_ids(prompt) if prompt.heal_text else []
+        lps, ents = [0.0] * len(ids), [0.0] * len(ids)
+        for k, tok in enumerate(ch.tokens):
+            tid = self._token_id(tok)
+            if tid is None:
+                continue  # a byte fragment the server could not decode alone
+            ids.append(tid)
+            lps.append(ch.logprobs[k] if k < len(ch.logprobs) else 0.0)
+            top = ch.top[k] if k < len(ch.top) else []
+            ents.append(topk_entropy(top, self.info.vocab_size).estimate if top else 0.0)
+        if ch.finish == "stop" and self.stop_ids and not _line_done(ch):
+            # The server ended at an end token it does not send: mark the candidate ended.
+            ids.append(min(self.stop_ids))
+            lps.append(0.0)
+            ents.append(ents[-1] if ents else 0.0)
+        return Sample(tuple(ids), tuple(lps), tuple(ents), greedy)
+
+    def _token_id(self, token: str) -> int | None:
+        if token.startswith("token_id:"):
+            return int(token[9:])
+        return self._ids.get(token) if token else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+async def _gather(
+    client: CompletionsClient,
+    bodies: list[dict[str, Any]],
+    until: Callable[[dict[int, Choice]], bool],
+) -> list[dict[int, Choice]]:
+    return list(await asyncio.gather(*(client.stream(b, until) for b in bodies)))
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """Where the model server is and how to talk to it (``model.*`` options, CLI flags)."""
+
+    url: str
+    model_name: str = ""
+    api_key_env: str = ""
+    timeout: float = 10.0
+    top_logprobs: int = 20
+
+
+def open_engine(
+    model: str | None,
+    *,
+    device: str = "auto",
+    compute_type: str = "auto",
+    threads: int = 0,
+    prompt_format: str = "auto",
+    remote: RemoteSettings | None = None,
+    repeatable: bool = False,
+) -> Engine:
+    """The local CTranslate2 engine, or the remote one when ``remote`` is given.
+
+    ``model`` is the model directory; for a remote model, the directory with its tokenizer
+    (None: the shipped model's).
+    """
+    if remote is None:
+        return CT2Engine(
+            model, device, compute_type, threads, prompt_format=prompt_format, repeatable=repeatable
+        )
+    return RemoteEngine(
+        remote.url,
+        remote.model_name,
+        model,
+        api_key_env=remote.api_key_env,
+        timeout=remote.timeout,
+        top_logprobs=remote.top_logprobs,
+        prompt_format=prompt_format,
+    )

@@ -1,0 +1,77 @@
+"""The flagger on obfuscated and ordinary variants of dangerous calls, and on look-alikes.
+
+The labelled set is ``bench/data/flag_variants.json`` (Python): import aliases, getattr and
+__import__ forms, SQL text and ``**kwargs`` built on an earlier line, session attributes, and
+harmless code that reads the same way (``import json as pickle``, SQL with parameters).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.flags import bandit_found, evaluate, load_snippets
+from grammars import is_valid
+from ranking import RuleSet, find_flags
+
+VARIANTS = load_snippets("flag_variants.json")
+
+
+def _rates(report: dict) -> tuple[float, float]:
+    sn = report["snippet"]
+    return sn["recall"], sn["fp"] / report["negatives"]
+
+
+def test_the_labelled_set() -> None:
+    rules = RuleSet.default()
+    assert len({s.id for s in VARIANTS}) == len(VARIANTS)
+    assert sum(1 for s in VARIANTS if s.expect) >= 40
+    assert sum(1 for s in VARIANTS if not s.expect) >= 20
+    for s in VARIANTS:
+        assert s.language == "python" and is_valid(s.code, "python"), s.id
+        assert s.expect <= set(rules.rules), s.id
+
+
+def test_recall_and_false_positive_rate() -> None:
+    report = evaluate(VARIANTS)
+    recall, fpr = _rates(report)
+    summary = f"recall {recall:.3f}, FPR {fpr:.3f}; missed {report['missed']}, " + (
+        f"false alarms {report['false_alarms']}"
+    )
+    assert recall >= 0.9, summary
+    assert fpr <= 0.05, summary
+    assert report["rule"]["recall"] >= 0.9, report["rule"]  # and the right rule, not any rule
+
+
+def test_ours_against_bandit() -> None:
+    """Bandit on the same snippets (its checks mapped to our rules through `Rule.bandit`)."""
+    pytest.importorskip("bandit")
+    ours, bandit = evaluate(VARIANTS), evaluate(VARIANTS, found=bandit_found(VARIANTS))
+    (our_recall, our_fpr), (their_recall, their_fpr) = _rates(ours), _rates(bandit)
+    assert their_recall > 0.5  # the mapping works: Bandit does catch the plain forms
+    assert our_recall > their_recall and our_fpr <= their_fpr, (ours["snippet"], bandit["snippet"])
+
+
+@pytest.mark.parametrize(
+    ("document", "inserted", "rule", "span"),
+    [
+        ("import subprocess as sp\n", "sp.run(cmd, shell=True)\n", "py.subprocess-shell", 23),
+        ("from os import system as s\n", "s(cmd)\n", "py.shell-command", 6),
+        ("import os\n", "getattr(os, 'system')(cmd)\n", "py.shell-command", 26),
+        ("q = f'SELECT {x}'\n", "cur.execute(q)\n", "py.sql-format", 14),
+        ("kw = dict(verify=False)\n", "requests.get(u, **kw)\n", "py.tls-no-verify", 21),
+    ],
+)
+def test_flags_point_at_the_call_as_written(
+    document: str, inserted: str, rule: str, span: int
+) -> None:
+    [flag] = find_flags(document, len(document), inserted, "python", [0], [0.1])
+    assert (flag.rule, flag.start, flag.end) == (rule, 0, span)
+
+
+def test_a_binding_after_the_call_or_in_another_scope_does_not_count() -> None:
+    later = "cur.execute(q)\nq = f'SELECT {x}'\n"
+    assert find_flags("", 0, later, "python", [0], [0.1]) == []
+    other = "def a():\n    q = f'SELECT {x}'\n\n\ndef b():\n    "
+    assert find_flags(other, len(other), "cur.execute(q)\n", "python", [0], [0.1]) == []
+    shadowed = "import json as pickle\n"
+    assert find_flags(shadowed, len(shadowed), "pickle.loads(s)\n", "python", [0], [0.1]) == []
