@@ -16,6 +16,8 @@ MAX_BODY = 64 * 1024 * 1024  # bytes; a bigger frame is skipped (a 64 MiB docume
 MAX_HEADER = 8 * 1024  # bytes of header lines before the blank line
 # A header anywhere: junk before it (random bytes, the rest of a broken frame) is dropped.
 _CONTENT_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,20})[ \t]*\r\n", re.IGNORECASE)
+_NAME = b"content-length:"
+_PARTIAL_VALUE = re.compile(rb"[ \t]*\d{0,20}[ \t]*\r?")
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[^\r\n]*\r\n")
 # Bytes kept while searching, so a header split across two reads is still found.
 _KEEP = 48
@@ -47,9 +49,16 @@ class Framer:
         return self._body() if self._body_start >= 0 else self._header()
 
     def reject(self, body: bytes) -> None:
-        """A body that was not JSON: it may hold the start of the next frame (its header said
-        too many bytes), so search it again for a header, after its first byte."""
-        self._buf[:0] = body[1:]
+        """A body that was not JSON: if it ends with the start of a header (its own header said
+        a few bytes too many), those bytes go back to be read again as the next frame's."""
+        tail = body[-_KEEP:]
+        low = tail.lower()
+        for j in range(len(tail)):
+            rest = low[j:]
+            head, more = rest[: len(_NAME)], rest[len(_NAME) :]
+            if _NAME.startswith(head) and (not more or _PARTIAL_VALUE.fullmatch(more)):
+                self._buf[:0] = tail[j:]
+                return
 
     def _skip(self, n: int, reason: str) -> Malformed:
         del self._buf[:n]
@@ -85,16 +94,17 @@ class Framer:
     def _body(self) -> bytes | Malformed | None:
         buf, start = self._buf, self._body_start
         end = start + self._length
-        if len(buf) >= end:
-            body = bytes(buf[start:end])
-            del buf[:end]
-            self._body_start = -1
-            return body
-        # A header inside an unfinished body: the body was shorter than its header said (a valid
-        # JSON body never holds one, as JSON strings cannot contain a raw line break).
-        m = _CONTENT_LENGTH.search(buf, max(start, self._scanned - _KEEP))
-        self._scanned = len(buf)
+        # A header inside the body: the body was shorter than its header said (a valid JSON
+        # body never holds one, as JSON strings cannot contain a raw line break). Searched as
+        # bytes arrive, so a truncated frame does not wait for bytes that never come.
+        m = _CONTENT_LENGTH.search(buf, max(start, self._scanned - _KEEP), min(end, len(buf)))
         if m is not None:
             self._body_start = -1
             return self._skip(m.start(), "frame shorter than its Content-Length")
-        return None
+        if len(buf) < end:
+            self._scanned = len(buf)
+            return None
+        body = bytes(buf[start:end])
+        del buf[:end]
+        self._body_start = -1
+        return body

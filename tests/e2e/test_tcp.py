@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from e2e_helpers import DATA
 from rpc_client import connect, free_port, rss_kib, stdio_server, stopped
 
@@ -111,14 +112,18 @@ async def test_sigterm_ends_tcp_cleanly_and_warns_beyond_loopback(tmp_path: Path
     _assert_telemetry_intact(tmp_path)
 
 
-async def test_stdio_ends_cleanly_when_the_client_goes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("end", ["stdin closed", "SIGTERM"])
+async def test_stdio_ends_cleanly(tmp_path: Path, end: str) -> None:
     proc, client = await stdio_server(tmp_path)
     await client.initialize()
     await client.wait_model()
     item = {"uri": URI, "languageId": "python", "version": 1, "text": TEXTS["b"]}
     client.notify("textDocument/didOpen", {"textDocument": item})
     assert (await client.request("textDocument/inlineCompletion", _inline(TEXTS["b"])))["result"]
-    client.close()  # stdin closed, no shutdown: the editor crashed
+    if end == "SIGTERM":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        client.close()  # no shutdown: the editor crashed
     assert await stopped(proc) == 0
     assert "Traceback" not in (tmp_path / "server.log").read_text()
     _assert_telemetry_intact(tmp_path)

@@ -84,6 +84,15 @@ def test_truncated_frame_does_not_swallow_the_next() -> None:
     data = b"Content-Length: %d\r\n\r\n" % (len(A) + 4) + A + frame(B)
     for chunk in (0, 1, 5):
         assert bodies(Framer(), data, chunk) == [B]
+    # Declared longer than the next whole header: found inside the body, not swallowed.
+    for declared in (len(frame(B)) - 3, 30, len(frame(B)) + 1):
+        data = b"Content-Length: %d\r\n\r\n" % declared + frame(B) + frame(A)
+        for chunk in (0, 1, 7):
+            assert bodies(Framer(), data, chunk) == [B, A], (declared, chunk)
+    # A body that is not JSON and holds no header start is dropped whole.
+    framer = Framer()
+    framer.reject(b"{not json at all")
+    assert drain(framer) == []
 
 
 def test_unbounded_header_is_cut() -> None:
