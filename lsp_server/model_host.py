@@ -30,7 +30,7 @@ def load_engine(options: ModelOptions) -> Engine:
         remote = RemoteSettings(
             options.url, options.name, options.api_key_env, options.timeout, options.top_logprobs
         )
-    return open_engine(
+    engine = open_engine(
         options.path or None,
         device=options.device,
         compute_type=options.compute_type,
@@ -38,10 +38,19 @@ def load_engine(options: ModelOptions) -> Engine:
         prompt_format=options.prompt_format,
         remote=remote,
     )
+    # Compile the grammars' queries and start the model's threads now, not on the first request.
+    from ranking.suggest import warm_up
+
+    try:
+        log.info("warm-up took %.0f ms", warm_up(engine) * 1000)
+    except CompletionError as exc:  # a remote server that is down says so on the first request
+        log.info("warm-up skipped: %s", exc)
+    return engine
 
 
 class ModelHost:
-    """One worker thread for the model: loading first, then generations in arrival order.
+    """One worker thread for the model's generations, in arrival order; loads run on a thread
+    of their own, bounded by ``load_timeout``.
 
     A single thread because the CPU is the bottleneck: two generations side by side would each
     take twice as long, and a superseded one is stopped within a decoding step anyway.

@@ -23,8 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--suite",
         action="append",
-        choices=SUITES,
-        help="suite to run; repeat for several (default: humaneval-single)",
+        choices=(*SUITES, "latency"),
+        help="suite to run; repeat for several (default: humaneval-single); `latency` runs "
+        "alone (see docs/benchmark.md)",
     )
     p.add_argument("--path", help="repository to draw lines from (the lines suite)")
     p.add_argument(
@@ -72,6 +73,23 @@ def add_parser(sub) -> None:
         "namespaces): resource limits and an audit hook only, never as root",
     )
     p.add_argument("--out", type=output_dir, default=Path("bench-results"), help="output directory")
+    lat = p.add_argument_group("latency suite")
+    lat.add_argument(
+        "--replay-file",
+        action="append",
+        type=readable_file,
+        default=[],
+        help="file to replay typing in (repeat; default: a module of this package and the "
+        "standard library's argparse.py, 2,000+ lines)",
+    )
+    lat.add_argument(
+        "--replay-lines", type=bounded_int(1, 200), default=6, help="lines typed per file (6)"
+    )
+    lat.add_argument(
+        "--gguf",
+        type=readable_file,
+        help="a GGUF of the same weights: adds llama.cpp (llama-cpp-python) to the cold requests",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -109,6 +127,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
+    if "latency" in suites:
+        return run_latency(args, suites)
     if "lines" in suites and not args.path:
         print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
         return 2
@@ -150,4 +170,43 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {args.out}/report.json, report.md and plots")
     print((args.out / "report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def run_latency(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
+    from bench.latency_suite import config_from, run_latency, write
+
+    if len(suites) > 1:
+        print("entropy-complete: error: the latency suite runs alone", file=sys.stderr)
+        return 2
+    if args.backend != "ctranslate2":
+        print("entropy-complete: error: the latency suite times the local engine", file=sys.stderr)
+        return 2
+    if args.gguf is not None:
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError:
+            print(
+                "entropy-complete: error: --gguf needs llama-cpp-python "
+                '(pip install "entropy-complete[llama]")',
+                file=sys.stderr,
+            )
+            return 2
+    parts = ["entropy-complete", "bench", "--suite", "latency", "--limit", str(args.limit)]
+    parts += ["--replay-lines", str(args.replay_lines), "--seed", str(args.seed)]
+    for f in args.replay_file:
+        parts += ["--replay-file", str(f)]
+    if args.model:
+        parts += ["--model", args.model]
+    if args.gguf:
+        parts += ["--gguf", str(args.gguf)]
+    command = shlex.join(parts)
+    try:
+        report = run_latency(config_from(args), say=lambda m: print(m, file=sys.stderr))
+    except (CompletionError, RuntimeError, OSError) as e:
+        print(f"entropy-complete: error: {e}", file=sys.stderr)
+        return 2
+    write(report, args.out, command)
+    print(f"wrote {args.out}/latency.json, latency.md and latency.png")
+    print((args.out / "latency.md").read_text(encoding="utf-8"))
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
 from ranking import RankOptions
-from ranking.suggest import Outcome, suggest
+from ranking.suggest import Outcome, suggest, warm_up
 
 from .args import add_engine_options, bounded_int, language, remote_settings
 
@@ -195,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
             prompt_format=args.prompt_format,
             remote=remote_settings(args),
         )
+        # As the server does at load: the printed latency is a warm request's, like its own.
+        warm_up(engine)
         outcome = suggest(engine, request, options=RankOptions(top_k=args.show))
     except (CompletionError, ValueError) as e:
         return fail(str(e))
