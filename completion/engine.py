@@ -29,7 +29,7 @@ from .modeldir import (
     resolve_compute,
     resolve_device,
 )
-from .prefix_cache import WINDOW_SNAP_CHARS, PrefixCache, kv_bytes_per_token
+from .prefix_cache import WINDOW_SNAP_CHARS, PrefixCache, kv_bytes_per_token, line_cut
 from .prompt import Prompt, TokenText
 from .types import Sample, SamplingPolicy
 
@@ -62,7 +62,8 @@ class CT2Engine:
             CTranslate2 seeds a worker thread's random generator once, issue 1757). The
             benchmark turns it on.
         prefix_cache_mb: memory for prompt prefixes kept computed between calls (the lines
-            above the cursor, see ``prefix_cache``); 0 turns the reuse off.
+            above the cursor, see ``prefix_cache``); 0 turns the reuse off; None: room for four
+            full windows, at most 256 MiB.
     """
 
     def __init__(
@@ -74,7 +75,7 @@ class CT2Engine:
         context_tokens: int | None = None,
         prompt_format: str = "auto",
         repeatable: bool = False,
-        prefix_cache_mb: int = 128,
+        prefix_cache_mb: int | None = None,
     ) -> None:
         from tokenizers import Tokenizer
 
@@ -94,9 +95,14 @@ class CT2Engine:
         if threads == 0 and dev == "cpu":
             threads = auto_threads(path)
         self._load_args = (str(path), dev, ctype, threads)
-        self.prefix_cache = PrefixCache(
-            prefix_cache_mb << 20, kv_bytes_per_token(path / "model.bin", dev)
-        )
+        per_token = kv_bytes_per_token(path / "model.bin", dev)
+        # A model's own maximum (32k for Qwen2.5-Coder) would make whole-file prompts and slow
+        # CPU completions: the window is capped unless the caller asks for more.
+        window = int(context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT))
+        budget = min(256 << 20, 4 * window * per_token)
+        if prefix_cache_mb is not None:
+            budget = prefix_cache_mb << 20
+        self.prefix_cache = PrefixCache(budget, per_token)
         try:
             self.generator = self._new_generator()
             # Destroying a generator during interpreter teardown aborted the process
@@ -139,14 +145,10 @@ class CT2Engine:
             + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
             device=dev,
             compute_type=self.generator.compute_type,
-            # A model's own maximum (32k for Qwen2.5-Coder) would make whole-file prompts and
-            # slow CPU completions: the window is capped unless the caller asks for more.
-            context_tokens=int(
-                context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT)
-            ),
+            context_tokens=window,
             vocab_size=len(vocab),
             languages=declared_languages(meta.get("languages")),
-            window_snap=WINDOW_SNAP_CHARS if prefix_cache_mb > 0 else 0,
+            window_snap=WINDOW_SNAP_CHARS if budget > 0 else 0,
         )
         middle = self.prompt_template.suffix if self.prompt_template else None
         # Where the prefix section of a prompt ends (a new static prefix must end before it).
@@ -173,21 +175,10 @@ class CT2Engine:
         ctranslate2.set_random_seed(seed)
         self._sampled = True
 
-    def _cut(self, ids: tuple[int, ...]) -> int:
-        """Where a cached prefix of ``ids`` ends: after the last newline before the cursor's
-        line (in a FIM prompt, before the suffix section)."""
-        end = len(ids)
-        if self._prefix_end_id is not None and self._prefix_end_id in ids:
-            end = ids.index(self._prefix_end_id)
-        for i in range(end - 1, -1, -1):
-            if ids[i] in self.newline_ids:
-                return i + 1
-        return 0
-
     def forward(self, ids: tuple[int, ...], **options):
         """One ``generate_batch`` call continuing ``ids``, from its cached prefix when there is
         one (the prompt's tokens are forwarded at once, not returned); returns its result."""
-        plan = self.prefix_cache.plan(ids, self._cut(ids))
+        plan = self.prefix_cache.plan(ids, line_cut(ids, self.newline_ids, self._prefix_end_id))
         if plan.reset:
             self._reload()
         static = {"static_prompt": self._tokens(plan.static)} if plan.static else {}

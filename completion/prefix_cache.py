@@ -53,6 +53,16 @@ def kv_bytes_per_token(model_bin: Path, device: str) -> int:
     return max(1, layers) * 2 * width * (4 if device == "cpu" else 2)
 
 
+def line_cut(ids: tuple[int, ...], newline_ids: frozenset[int], prefix_end: int | None) -> int:
+    """Where a cached prefix of ``ids`` ends: after the last newline before the cursor's line
+    (in a FIM prompt, before the suffix section, which starts with ``prefix_end``)."""
+    end = ids.index(prefix_end) if prefix_end is not None and prefix_end in ids else len(ids)
+    for i in range(end - 1, -1, -1):
+        if ids[i] in newline_ids:
+            return i + 1
+    return 0
+
+
 class PrefixCache:
     """Bookkeeping of the static prompts held by one CTranslate2 generator.
 

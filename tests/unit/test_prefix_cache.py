@@ -85,3 +85,13 @@ def test_a_window_that_fits_is_never_shortened():
     tok = _CharTokenizer()
     prefix = "import os\n\ndef main():\n    return os."
     assert prefix_window(tok, prefix, 600, snap=192) == prefix
+
+
+def test_the_cut_is_after_the_last_newline_before_the_cursor_line():
+    from completion.prefix_cache import line_cut
+
+    nl = frozenset({10})
+    assert line_cut((1, 2, 10, 3, 4, 10, 5, 6), nl, None) == 6
+    # In a FIM prompt the suffix section (from its marker, 99) never goes into the prefix.
+    assert line_cut((1, 10, 2, 3, 99, 10, 4, 98), nl, 99) == 2
+    assert line_cut((1, 2, 3), nl, None) == 0

@@ -1,0 +1,60 @@
+"""The latency suite's workloads on the shipped model (small: the figures come from the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.humaneval import humaneval_tasks
+from bench.latency import cold_requests, requests_for
+from bench.replay import replay, typing_session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_cold_requests_time_every_method_on_every_prompt(engine) -> None:
+    requests = requests_for(humaneval_tasks("single")[:3], max_tokens=16, fixed_length=False)
+    out = cold_requests(engine, requests)
+    assert out["ours"]["n"] == out["naive"]["n"] == 3
+    assert out["ours"]["p50_ms"] > 0 and out["naive"]["p50_ms"] > 0
+    assert out["naive"]["tokens_per_candidate"] > 0
+    assert 0 <= out["ours"]["rank_share_first"] < 1
+    assert out["ratios"]["ours/naive"] > 0
+
+
+def test_the_typing_session_types_real_lines_after_their_indentation() -> None:
+    text = (ROOT / "completion" / "prompt.py").read_text()
+    rows = text.split("\n")
+    session = typing_session(text, lines=4, seed=3)
+    assert len(session) == 4 and session == typing_session(text, lines=4, seed=3)
+    for row in session:
+        assert rows[row.line].startswith(row.indent + row.chars) and row.chars.strip()
+
+
+def test_replay_answers_every_keystroke_through_the_real_server(tmp_path) -> None:
+    src = tmp_path / "shapes.py"
+    src.write_text((ROOT / "tests" / "data" / "lsp" / "shapes.py").read_text())
+    text = src.read_text()
+    (row,) = typing_session(text, lines=1, seed=0)
+    result = asyncio.run(
+        replay(src, {"one": {"model": {"threads": 1}}}, lines=1, seed=0, key=0.0, debounce=0.0)
+    )
+    timings = result["one"]
+    # One request after the pause on the emptied line, then one per typed character.
+    assert len(timings.latencies) == len(row.chars) + 1
+    assert timings.stats["requests"] == len(timings.latencies)
+    assert timings.stats["modelCalls"] + timings.stats["typingThrough"] >= 1
+    assert timings.rss_mb is None or 20 < timings.rss_mb < 2000
+
+
+def test_the_latency_suite_runs_alone_and_says_so() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "lsp_server", "bench", "--suite", "latency", "--suite", "flags"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip() == "entropy-complete: error: the latency suite runs alone"
