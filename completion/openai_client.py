@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine
@@ -18,6 +19,7 @@ import httpx
 from .errors import GenerationCancelled, RemoteError, RemoteResponseError, RemoteTimeoutError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # How often a waiting caller looks at its cancel flag (seconds).
 _POLL = 0.01
 
@@ -163,6 +165,8 @@ class CompletionsClient:
                             break
                         _absorb(choices, _json(data, self.url), self.url)
                         if until(choices):
+                            for ch in choices.values():
+                                ch.closed = True
                             break
             except httpx.TimeoutException:
                 raise RemoteTimeoutError(
@@ -185,8 +189,11 @@ def _json(data: str | bytes, url: str) -> Any:
     try:
         return json.loads(data)
     except json.JSONDecodeError as e:
-        # The reason only, not the text: ids in it would make every message a new one.
-        raise RemoteResponseError(f"{url} sent malformed JSON ({e.msg})") from None
+        # No detail in the message: it would differ per answer, and each is said once.
+        log.debug("malformed JSON from %s: %s in %.200r", url, e, data)
+        raise RemoteResponseError(
+            f"{url} sent malformed JSON: is model.url an OpenAI-compatible /v1 endpoint?"
+        ) from None
 
 
 def _detail(text: str) -> str:

@@ -99,7 +99,10 @@ class RemoteEngine:
             max_concurrency=max_concurrency,
             verify=verify,
         )
-        self._server_n = True  # whether the server honours n (llama.cpp's does not)
+        # Whether the server honours n and runs requests side by side (vLLM). llama.cpp's
+        # servers do neither (a concurrent request may even interrupt a running one): they get
+        # one request per sample, one after another.
+        self._batching = True
         key = f"{url}|{model_name}|{hashlib.sha256((path / 'tokenizer.json').read_bytes()).hexdigest()}"
         self.info = ModelInfo(
             path=str(path),
@@ -119,22 +122,13 @@ class RemoteEngine:
     decode_pieces = CT2Engine.decode_pieces
 
     def prompt_text(self, prompt: Prompt) -> str:
-        """The prompt as text with the healed-off characters put back.
+        """The prompt as text, backed off to a token boundary as for the local engine.
 
-        Servers cannot constrain the first token to the healing set, so the remote engine does
-        not heal: the characters the user typed are sent, and the samples get them back as
-        given tokens (log-prob 0, entropy 0) so post-processing sees what it expects.
+        Servers cannot restrict the first token to the healing set, so healing works by
+        selection here: post-processing drops the samples that do not re-type the removed
+        characters (the model's own choice mostly does: that is why the prompt is backed off).
         """
-        ids = list(prompt.ids)
-        if prompt.heal_text:
-            at = len(ids)
-            if self.prompt_template is not None:
-                at = ids.index(self.tokenizer.token_to_id(self.prompt_template.suffix) or -1)
-            ids[at:at] = self._heal_ids(prompt)
-        return self.tokenizer.decode(ids, skip_special_tokens=False)
-
-    def _heal_ids(self, prompt: Prompt) -> list[int]:
-        return self.tokenizer.encode(prompt.heal_text, add_special_tokens=False).ids
+        return self.tokenizer.decode(list(prompt.ids), skip_special_tokens=False)
 
     def generate(
         self,
@@ -147,7 +141,8 @@ class RemoteEngine:
         """Draws ``policy.n`` samples from the server (see ``CT2Engine.generate``).
 
         A greedy candidate is one request at temperature 0, the sampled ones one request with
-        ``n``; a server that ignores ``n`` (llama.cpp's) is then asked once per sample.
+        ``n``, side by side; a server that ignores ``n`` or interrupts a request when another
+        arrives (llama.cpp's) is then asked once per sample, one request after another.
         Raises RemoteError (unreachable, HTTP error, timeout, malformed answer, no log-probs)
         and GenerationCancelled.
         """
@@ -177,7 +172,7 @@ class RemoteEngine:
             "top_k": policy.top_k if policy.top_k > 0 else -1,
             "seed": policy.seed,
         }
-        if n_sampled > 0 and self._server_n:
+        if n_sampled > 0 and self._batching:
             bodies.append(({**sampled, "n": n_sampled}, False))
         elif n_sampled > 0:
             bodies += [
@@ -187,16 +182,15 @@ class RemoteEngine:
         def until(choices: dict[int, Choice]) -> bool:
             return stop_at_newline and bool(choices) and all(map(_line_done, choices.values()))
 
-        results = self.client.run(_gather(self.client, [b for b, _ in bodies], until), cancel)
-        if n_sampled > 1 and self._server_n and len(results[-1]) < n_sampled:
-            # The server answered one choice for n: ask for the others one by one from now on.
-            self._server_n = False
-            more = [
-                ({**sampled, "n": 1, "seed": policy.seed + i}, False) for i in range(1, n_sampled)
-            ]
-            bodies += more
-            rest = self.client.run(_gather(self.client, [b for b, _ in more], until), cancel)
-            results += rest
+        requests = [b for b, _ in bodies]
+        results = self.client.run(
+            _gather(self.client, requests, until, one_at_a_time=not self._batching), cancel
+        )
+        interrupted = any(ch.finish is None and not ch.closed for r in results for ch in r.values())
+        if self._batching and (interrupted or len(results[-1]) < max(n_sampled, 1)):
+            # One choice for n, or a stream ended without a finish reason: a llama.cpp server.
+            self._batching = False
+            return self.generate(prompt, policy, cancel, stop_at_newline, stats)
         t1 = time.perf_counter()
         samples = []
         for (_, greedy), choices in zip(bodies, results):
@@ -207,8 +201,9 @@ class RemoteEngine:
         return samples, time.perf_counter() - t1
 
     def _sample(self, prompt: Prompt, ch: Choice, greedy: bool) -> Sample:
-        ids = self._heal_ids(prompt) if prompt.heal_text else []
-        lps, ents = [0.0] * len(ids), [0.0] * len(ids)
+        ids: list[int] = []
+        lps: list[float] = []
+        ents: list[float] = []
         for k, tok in enumerate(ch.tokens):
             tid = self._token_id(tok)
             if tid is None:
@@ -237,7 +232,11 @@ async def _gather(
     client: CompletionsClient,
     bodies: list[dict[str, Any]],
     until: Callable[[dict[int, Choice]], bool],
+    *,
+    one_at_a_time: bool,
 ) -> list[dict[int, Choice]]:
+    if one_at_a_time:
+        return [await client.stream(b, until) for b in bodies]
     return list(await asyncio.gather(*(client.stream(b, until) for b in bodies)))
 
 
