@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +97,6 @@ class EdgeProtocol(EntropyProtocol):
         super().__init__(*args)
         self.initialize_seen = False
         self.exit_code: int | None = None  # set by `exit`: the transport ends the session
-        self.on_exit: Callable[[int], None] = lambda code: None
 
     def structure_message(self, data: Any) -> Any:
         """The typed message for a decoded JSON value, or ``Invalid`` saying why not."""
@@ -176,5 +175,4 @@ class EdgeProtocol(EntropyProtocol):
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         """Ends this session (pygls ends the process, which over TCP ends every client's)."""
         self.exit_code = 0 if self._shutdown else 1
-        self.on_exit(self.exit_code)
         yield from ()
