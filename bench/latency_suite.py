@@ -33,6 +33,7 @@ class LatencyConfig:
     gguf: Path | None
     seed: int
     max_tokens: int = 48
+    random_weights: bool = False
 
 
 def default_replay_files() -> tuple[Path, ...]:
@@ -91,7 +92,7 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
     from ranking.suggest import warm_up
 
     tasks = humaneval_tasks("single")[: cfg.prompts]
-    requests = requests_for(tasks, cfg.max_tokens, fixed_length=False)
+    requests = requests_for(tasks, cfg.max_tokens, fixed_length=cfg.random_weights)
     report: dict = {"machine": machine(), "cold": {}, "replay": {}}
     for threads in THREADS:
         say(f"workload (a): {len(requests)} cold requests, {threads} thread(s)")
@@ -99,11 +100,13 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
         warm_up(engine)  # the server does this at load: the first request is not cold-started
         context = engine.info.context_tokens
         llama = LlamaCpp(cfg.gguf, threads, context) if cfg.gguf else None
-        report["cold"][f"threads={threads}"] = cold_requests(engine, requests, llama)
+        report["cold"][f"threads={threads}"] = cold_requests(
+            engine, requests, llama, fixed_length=cfg.random_weights
+        )
         del engine, llama
     model: dict[str, object] = {"path": cfg.model} if cfg.model else {}
     settings = {f"threads={t}": {"model": {**model, "threads": t}} for t in THREADS}
-    for path in cfg.replay_files:
+    for path in cfg.replay_files if cfg.replay_lines else ():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         say(f"workload (b): typing {cfg.replay_lines} lines of {path.name} ({lines} lines)")
         result = asyncio.run(replay(path, settings, lines=cfg.replay_lines, seed=cfg.seed))
@@ -208,4 +211,6 @@ def config_from(args: argparse.Namespace) -> LatencyConfig:
         replay_lines=args.replay_lines,
         gguf=args.gguf,
         seed=args.seed,
+        max_tokens=args.max_tokens or (16 if args.random_weights else 48),
+        random_weights=args.random_weights,
     )

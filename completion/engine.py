@@ -63,7 +63,7 @@ class CT2Engine:
             benchmark turns it on.
         prefix_cache_mb: memory for prompt prefixes kept computed between calls (the lines
             above the cursor, see ``prefix_cache``); 0 turns the reuse off; None: room for four
-            full windows, at most 256 MiB.
+            full windows, at most 512 MiB.
     """
 
     def __init__(
@@ -99,7 +99,7 @@ class CT2Engine:
         # A model's own maximum (32k for Qwen2.5-Coder) would make whole-file prompts and slow
         # CPU completions: the window is capped unless the caller asks for more.
         window = int(context_tokens or min(int(meta.get("context_length", 2048)), MAX_AUTO_CONTEXT))
-        budget = min(256 << 20, 4 * window * per_token)
+        budget = min(512 << 20, 4 * window * per_token)
         if prefix_cache_mb is not None:
             budget = prefix_cache_mb << 20
         self.prefix_cache = PrefixCache(budget, per_token)
@@ -268,7 +268,11 @@ class CT2Engine:
                 max_length=room,
                 return_logits_vocab=True,
                 return_end_token=True,
-                end_token=list(self.stops),
+                # Once every hypothesis has text on its line, a newline ends each one on its own
+                # (CTranslate2 drops it from the batch) instead of decoding on until all end.
+                end_token=list(self.stop_ids | self.newline_ids)
+                if stop_at_newline and healed_text
+                else list(self.stop_ids),
                 callback=on_step,
                 **opts,
             )

@@ -106,13 +106,18 @@ class PrefixCache:
             self._held.move_to_end(best)
             self.hits += 1
             return Plan(best, ids[len(best) :], False, True)
-        static = ids[:cut]
-        size = len(static) * self.per_token
-        if size > self.budget:
+        # A window bigger than the budget still caches the part of it that fits.
+        static = ids[: min(cut, self.budget // self.per_token)]
+        if len(static) < MIN_STATIC_TOKENS:
             return Plan((), ids, False, False)
+        if len(best) >= len(static):  # nothing longer would fit: the held one is the best
+            self._held.move_to_end(best)
+            self.hits += 1
+            return Plan(best, ids[len(best) :], False, True)
+        size = len(static) * self.per_token
         reset = self.held_bytes + size > self.budget
         if reset:
             self.resets += 1
             self._held.clear()
         self._held[static] = None
-        return Plan(static, ids[cut:], reset, False)
+        return Plan(static, ids[len(static) :], reset, False)

@@ -83,7 +83,16 @@ def add_parser(sub) -> None:
         "standard library's argparse.py, 2,000+ lines)",
     )
     lat.add_argument(
-        "--replay-lines", type=bounded_int(1, 200), default=6, help="lines typed per file (6)"
+        "--replay-lines",
+        type=bounded_int(0, 200),
+        default=6,
+        help="lines typed per file (6; 0: no typing replay)",
+    )
+    lat.add_argument(
+        "--random-weights",
+        action="store_true",
+        help="the model has random weights (scripts/arch_models.py): every method generates "
+        "the full --max-tokens, so the same work is timed",
     )
     lat.add_argument(
         "--gguf",
@@ -200,6 +209,8 @@ def run_latency(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
         parts += ["--model", args.model]
     if args.gguf:
         parts += ["--gguf", str(args.gguf)]
+    if args.random_weights:
+        parts += ["--random-weights", "--max-tokens", str(args.max_tokens or 16)]
     command = shlex.join(parts)
     try:
         report = run_latency(config_from(args), say=lambda m: print(m, file=sys.stderr))

@@ -47,6 +47,11 @@ def test_the_budget_resets_everything_when_a_new_prefix_does_not_fit():
 def test_short_prompts_zero_budget_and_oversized_prefixes_are_not_cached():
     assert PrefixCache(1 << 20, 100).plan(_ids(40), cut=MIN_STATIC_TOKENS - 1).static == ()
     assert PrefixCache(0, 100).plan(_ids(300), cut=280).static == ()
+    # A budget smaller than the prefix caches the part of it that fits.
+    small = PrefixCache(100 * 100, 100)
+    assert small.plan(_ids(300), cut=280).static == _ids(100)
+    again = small.plan(_ids(310), cut=290)  # and reuses it, without resetting
+    assert again.static == _ids(100) and again.hit and not again.reset and small.resets == 0
     assert PrefixCache(1000, 100).plan(_ids(300), cut=280).static == ()
     # At least one token always follows the static prefix.
     plan = PrefixCache(1 << 20, 1).plan(_ids(100), cut=100)
