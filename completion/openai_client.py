@@ -177,12 +177,14 @@ class CompletionsClient:
         return choices
 
     def close(self) -> None:
+        """Closes the connections and ends the loop's thread (without waiting for it)."""
+
         async def shut() -> None:
             await self._client.aclose()
+            self._loop.stop()
 
         if self._loop.is_running():
-            asyncio.run_coroutine_threadsafe(shut(), self._loop).result(timeout=5)
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            asyncio.run_coroutine_threadsafe(shut(), self._loop)
 
 
 def _json(data: str | bytes, url: str) -> Any:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ class RemoteEngine:
         # servers do neither (a concurrent request may even interrupt a running one): they get
         # one request per sample, one after another.
         self._batching = True
+        # A replaced engine (settings changed) takes its connections and thread with it.
+        weakref.finalize(self, self.client.close)
         key = f"{url}|{model_name}|{hashlib.sha256((path / 'tokenizer.json').read_bytes()).hexdigest()}"
         self.info = ModelInfo(
             path=str(path),

@@ -10,11 +10,12 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from conftest import API_KEY_ENV, LlamaServer, free_port
+from conftest import API_KEY, API_KEY_ENV, LlamaServer, free_port
 from e2e_helpers import INVOKED, SERVER, end_of, initialize, inline_params, open_doc, stats
 from fault_proxy import FaultProxy
 from lsprotocol import types
@@ -69,7 +70,7 @@ async def switch(lc: LanguageClient, options: dict[str, Any]) -> None:
 
 
 async def test_ranked_suggestions_with_entropy_flags_confidence(
-    lsp: LanguageClient, llama_server: LlamaServer
+    lsp: LanguageClient, llama_server: LlamaServer, tmp_path: Path
 ) -> None:
     await initialize(lsp, remote(llama_server.url))
     s = await stats(lsp)
@@ -97,6 +98,8 @@ async def test_ranked_suggestions_with_entropy_flags_confidence(
     ]
     entropies = [float(re.search(r"mean entropy ([0-9.]+) nats", d).group(1)) for d in docs]  # type: ignore[union-attr]
     assert len(entropies) == len(popup.items) and max(entropies) > 0.0
+    written = [f.read_text() for f in (tmp_path / "state").rglob("*") if f.is_file()]
+    assert written and not any(API_KEY in text for text in written)  # telemetry has no key
     assert lsp.messages == []
 
 
