@@ -171,6 +171,19 @@ class EdgeProtocol(EntropyProtocol):
             return
         super()._handle_response(msg_id, result, error)
 
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' shutdown over a copy of the pending futures: cancelling one runs callbacks
+        that remove it from the dict (RuntimeError: dictionary changed size during iteration,
+        answered as InternalError, once notifications pop their own futures)."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current = self.msg_id  # not this request's own future
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        self._shutdown = True
+
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         """Ends this session (pygls ends the process, which over TCP ends every client's)."""

@@ -176,3 +176,19 @@ async def test_one_popup_per_problem(tmp_path: Path) -> None:
         client.close()
         proc.kill()
         await proc.wait()
+
+
+async def test_shutdown_while_the_model_loads(tmp_path: Path) -> None:
+    """`initialized` is still loading the model: its pending future is cancelled and shutdown
+    is answered (pygls' loop over the pending futures raised InternalError)."""
+    proc, client = await stdio_server(tmp_path)
+    try:
+        await client.initialize()  # and `initialized`, whose handler awaits the model load
+        assert await client.request("shutdown") == {"jsonrpc": "2.0", "id": 2, "result": None}
+        client.notify("exit")
+        await client.drain()
+        assert await stopped(proc) == 0
+    finally:
+        client.close()
+        if proc.returncode is None:
+            proc.kill()
