@@ -20,6 +20,9 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+_PIPE = hasattr(signal, "SIGPIPE")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="entropy-complete",
@@ -32,15 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if hasattr(signal, "SIGPIPE"):
-        # `entropy-complete complete ... | head` should end quietly, not with a traceback.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
+    # `entropy-complete complete ... | head` should end quietly, not with a traceback; restored
+    # on return, as tests call main() in their own process (a later write to a closed socket
+    # there killed pytest).
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL) if _PIPE else None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGPIPE, previous)
 
 
 if __name__ == "__main__":

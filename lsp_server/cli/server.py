@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -60,6 +61,11 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     from ..server import build_server
     from ..transport import serve_stdio, serve_tcp
+
+    if hasattr(signal, "SIGPIPE"):
+        # A client that goes mid-answer is an error on its own connection; with SIGPIPE's
+        # default (main sets it for piped output) it killed the process, every client with it.
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
     if not args.tcp:
         return serve_stdio(build_server)

@@ -173,6 +173,20 @@ async def stopped(proc: asyncio.subprocess.Process, timeout: float = 20.0) -> in
         raise AssertionError("the server did not exit") from None
 
 
+async def exit_code(proc: asyncio.subprocess.Process, client: RpcClient) -> int:
+    """Sends `exit`; the code the server ends with."""
+    client.notify("exit")
+    await client.drain()
+    return await stopped(proc)
+
+
+async def shut_down(proc: asyncio.subprocess.Process, client: RpcClient) -> int:
+    """`shutdown` (answered null), then `exit`; the code the server ends with."""
+    reply = await client.request("shutdown")
+    assert reply["result"] is None and "error" not in reply, reply
+    return await exit_code(proc, client)
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not await check():

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from e2e_helpers import DATA, SHAPES
 from fuzz_messages import Generator
-from rpc_client import RpcClient, rss_kib, stdio_server, stopped
+from rpc_client import RpcClient, rss_kib, shut_down, stdio_server
 
 # A clean document the valid requests complete in, and documents the fuzz may edit and poison.
 CLEAN = (DATA / "shapes.py").as_uri()
@@ -94,11 +94,7 @@ async def _fuzz(tmp_path: Path, messages: int, seed: int) -> dict[str, Any]:
         rss_after = rss_kib(proc.pid)
         shown = [m for m in client.notifications if m["method"] == "window/showMessage"]
 
-        shutdown = await client.request("shutdown")
-        assert shutdown["result"] is None
-        client.notify("exit")
-        await client.drain()
-        assert await stopped(proc) == 0
+        assert await shut_down(proc, client) == 0
         log = (tmp_path / "server.log").read_text(errors="replace")
         return {
             "messages": messages,

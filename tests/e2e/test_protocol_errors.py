@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e_helpers import DATA, SHAPES
-from rpc_client import RpcClient, frame, stdio_server, stopped
+from rpc_client import RpcClient, exit_code, frame, shut_down, stdio_server
 
 SERVER_NOT_INITIALIZED, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = (
     -32002,
@@ -95,9 +95,7 @@ async def test_lifecycle_and_bad_requests(tmp_path: Path) -> None:
         assert (await client.request("shutdown"))["result"] is None
         after = await client.request("textDocument/inlineCompletion", inline(URI, END))
         assert code(after) == INVALID_REQUEST
-        client.notify("exit")
-        await client.drain()
-        assert await stopped(proc) == 0
+        assert await exit_code(proc, client) == 0
     finally:
         client.close()
         if proc.returncode is None:
@@ -184,10 +182,7 @@ async def test_shutdown_while_the_model_loads(tmp_path: Path) -> None:
     proc, client = await stdio_server(tmp_path)
     try:
         await client.initialize()  # and `initialized`, whose handler awaits the model load
-        assert await client.request("shutdown") == {"jsonrpc": "2.0", "id": 2, "result": None}
-        client.notify("exit")
-        await client.drain()
-        assert await stopped(proc) == 0
+        assert await shut_down(proc, client) == 0
     finally:
         client.close()
         if proc.returncode is None:

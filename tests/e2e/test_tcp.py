@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from e2e_helpers import DATA
-from rpc_client import connect, free_port, rss_kib, stdio_server, stopped
+from rpc_client import connect, free_port, rss_kib, shut_down, stdio_server, stopped
 
 URI = (DATA / "same_name.py").as_uri()  # both clients open this URI, with different text
 TEXTS = {
@@ -77,10 +77,7 @@ async def test_two_clients_each_get_their_own_answers(tmp_path: Path) -> None:
         c = await connect(port)
         assert "result" in await c.initialize()
         c.close()
-        assert (await b.request("shutdown"))["result"] is None
-        b.notify("exit")
-        await b.drain()
-        assert await stopped(proc) == 0  # the last client's exit ends an editor's own server
+        assert await shut_down(proc, b) == 0  # the last client's exit ends an editor's own server
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -112,7 +109,7 @@ async def test_sigterm_ends_tcp_cleanly_and_warns_beyond_loopback(tmp_path: Path
     _assert_telemetry_intact(tmp_path)
 
 
-@pytest.mark.parametrize("end", ["stdin closed", "SIGTERM"])
+@pytest.mark.parametrize("end", ["stdin closed", "SIGTERM", "stdout closed first"])
 async def test_stdio_ends_cleanly(tmp_path: Path, end: str) -> None:
     proc, client = await stdio_server(tmp_path)
     await client.initialize()
@@ -122,6 +119,13 @@ async def test_stdio_ends_cleanly(tmp_path: Path, end: str) -> None:
     assert (await client.request("textDocument/inlineCompletion", _inline(TEXTS["b"])))["result"]
     if end == "SIGTERM":
         proc.send_signal(signal.SIGTERM)
+    elif end == "stdout closed first":
+        # The editor stops reading, then the server answers: a broken pipe, not a SIGPIPE death.
+        client.reader._transport.close()  # type: ignore[attr-defined]
+        client.send_request("textDocument/inlineCompletion", _inline(TEXTS["a"]))
+        await client.drain()
+        await asyncio.sleep(1.0)
+        client.close()
     else:
         client.close()  # no shutdown: the editor crashed
     assert await stopped(proc) == 0
