@@ -1,7 +1,7 @@
 """Converts the shipped model (training/weights: Hugging Face Llama, fp16 safetensors) to GGUF with
 llama.cpp's own converter, so llama.cpp's server can serve it.
 
-Usage: python scripts/shipped_gguf.py OUT.gguf [--llama-src SDIST_OR_DIR] [--outtype f32|f16]
+Usage: python scripts/shipped_gguf.py OUT.gguf [--llama-src SDIST_OR_DIR] [--outtype f32|f16|q8_0]
 
 The converter (``convert_hf_to_gguf.py`` with its ``gguf-py``) ships in llama-cpp-python's
 source distribution under ``vendor/llama.cpp/``; ``--llama-src`` (or ``$LLAMA_CPP_PYTHON_SDIST``)
@@ -93,7 +93,11 @@ def convert(out: Path, src: Path, outtype: str = "f32") -> Path:
             except NotImplementedError:
                 return PRE_TOKENIZER  # checked equivalent above
 
-    ftype = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}[outtype]
+    ftype = {
+        "f32": gguf.LlamaFileType.ALL_F32,
+        "f16": gguf.LlamaFileType.MOSTLY_F16,
+        "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,  # what the latency suite compares int8 with
+    }[outtype]
     tmp = out.with_suffix(".part")
     model = ShippedLlama(WEIGHTS, ftype, tmp, model_name="entropy-complete-default")
     model.write()
@@ -105,7 +109,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("out", type=Path)
     p.add_argument("--llama-src", type=Path, default=os.environ.get("LLAMA_CPP_PYTHON_SDIST"))
-    p.add_argument("--outtype", choices=("f32", "f16"), default="f32")
+    p.add_argument("--outtype", choices=("f32", "f16", "q8_0"), default="f32")
     args = p.parse_args()
     if args.llama_src is None:
         p.error("--llama-src (or $LLAMA_CPP_PYTHON_SDIST) must name llama-cpp-python's sdist")
