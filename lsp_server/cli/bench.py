@@ -137,7 +137,9 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
 def run(args: argparse.Namespace) -> int:
     suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
     if "latency" in suites:
-        return run_latency(args, suites)
+        from .latency import run_suite
+
+        return run_suite(args, suites)
     if "lines" in suites and not args.path:
         print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
         return 2
@@ -179,45 +181,4 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {args.out}/report.json, report.md and plots")
     print((args.out / "report.md").read_text(encoding="utf-8"))
-    return 0
-
-
-def run_latency(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
-    from bench.latency_suite import config_from, run_latency, write
-
-    if len(suites) > 1:
-        print("entropy-complete: error: the latency suite runs alone", file=sys.stderr)
-        return 2
-    if args.backend != "ctranslate2":
-        print("entropy-complete: error: the latency suite times the local engine", file=sys.stderr)
-        return 2
-    if args.gguf is not None:
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError:
-            print(
-                "entropy-complete: error: --gguf needs llama-cpp-python "
-                '(pip install "entropy-complete[llama]")',
-                file=sys.stderr,
-            )
-            return 2
-    parts = ["entropy-complete", "bench", "--suite", "latency", "--limit", str(args.limit)]
-    parts += ["--replay-lines", str(args.replay_lines), "--seed", str(args.seed)]
-    for f in args.replay_file:
-        parts += ["--replay-file", str(f)]
-    if args.model:
-        parts += ["--model", args.model]
-    if args.gguf:
-        parts += ["--gguf", str(args.gguf)]
-    if args.random_weights:
-        parts += ["--random-weights", "--max-tokens", str(args.max_tokens or 16)]
-    command = shlex.join(parts)
-    try:
-        report = run_latency(config_from(args), say=lambda m: print(m, file=sys.stderr))
-    except (CompletionError, RuntimeError, OSError) as e:
-        print(f"entropy-complete: error: {e}", file=sys.stderr)
-        return 2
-    write(report, args.out, command)
-    print(f"wrote {args.out}/latency.json, latency.md and latency.png")
-    print((args.out / "latency.md").read_text(encoding="utf-8"))
     return 0

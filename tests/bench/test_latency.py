@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.humaneval import humaneval_tasks
 from bench.latency import cold_requests, requests_for
-from bench.replay import replay, typing_session
+from lsp_server.replay import replay, typing_session
 
 ROOT = Path(__file__).resolve().parents[2]
 

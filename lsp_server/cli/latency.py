@@ -3,7 +3,7 @@
 (a) cold single-line requests in-process: ours vs the naive CTranslate2 route vs llama.cpp
     (``bench.latency``), with one and with two threads;
 (b) a typing session replayed through the real LSP server over stdio, on a short and on a
-    2,000-line file, threads 1 and 2 side by side (``bench.replay``).
+    2,000-line file, threads 1 and 2 side by side (``lsp_server.replay``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ import asyncio
 import json
 import os
 import platform
+import shlex
 import statistics
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .latency import LlamaCpp, cold_requests, requests_for
-from .replay import replay
+from bench.latency import LlamaCpp, cold_requests, requests_for
+from completion import CompletionError
+
+from ..replay import replay
 
 THREADS = (1, 2)
 
@@ -214,3 +218,44 @@ def config_from(args: argparse.Namespace) -> LatencyConfig:
         max_tokens=args.max_tokens or (16 if args.random_weights else 48),
         random_weights=args.random_weights,
     )
+
+
+def run_suite(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
+    """`entropy-complete bench --suite latency`: both workloads, written to --out."""
+
+    if len(suites) > 1:
+        print("entropy-complete: error: the latency suite runs alone", file=sys.stderr)
+        return 2
+    if args.backend != "ctranslate2":
+        print("entropy-complete: error: the latency suite times the local engine", file=sys.stderr)
+        return 2
+    if args.gguf is not None:
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError:
+            print(
+                "entropy-complete: error: --gguf needs llama-cpp-python "
+                '(pip install "entropy-complete[llama]")',
+                file=sys.stderr,
+            )
+            return 2
+    parts = ["entropy-complete", "bench", "--suite", "latency", "--limit", str(args.limit)]
+    parts += ["--replay-lines", str(args.replay_lines), "--seed", str(args.seed)]
+    for f in args.replay_file:
+        parts += ["--replay-file", str(f)]
+    if args.model:
+        parts += ["--model", args.model]
+    if args.gguf:
+        parts += ["--gguf", str(args.gguf)]
+    if args.random_weights:
+        parts += ["--random-weights", "--max-tokens", str(args.max_tokens or 16)]
+    command = shlex.join(parts)
+    try:
+        report = run_latency(config_from(args), say=lambda m: print(m, file=sys.stderr))
+    except (CompletionError, RuntimeError, OSError) as e:
+        print(f"entropy-complete: error: {e}", file=sys.stderr)
+        return 2
+    write(report, args.out, command)
+    print(f"wrote {args.out}/latency.json, latency.md and latency.png")
+    print((args.out / "latency.md").read_text(encoding="utf-8"))
+    return 0
