@@ -226,9 +226,8 @@ class Suggester:
             if doc.language_id not in self._warned_languages:
                 self._warned_languages.add(doc.language_id)
                 self.warn(str(exc))
-            return Answer(
-                doc.uri, doc.version, request.offset, (), "model", True, 0.0, 0.0, reason="language"
-            )
+            at = base + request.offset
+            return Answer(doc.uri, doc.version, at, (), "model", True, 0.0, 0.0, reason="language")
         except RemoteError as exc:
             # The model server failed: say so once per distinct reason, answer empty, stay up.
             if str(exc) != self._remote_warned:
