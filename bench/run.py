@@ -37,6 +37,7 @@ class BenchConfig:
     top_k: int = 50
     include_greedy: bool = True
     max_new_tokens: int | None = None  # None: the suite's default
+    prompt_tokens: int = 0  # 0: the model's whole window
     seed: int = 0
     model: str | None = None  # CTranslate2 model directory; None: the shipped model
     device: str = "auto"
@@ -128,6 +129,7 @@ def _config(cfg: BenchConfig, engine, sandbox: Sandbox | None, ranker: Confidenc
             for s in cfg.suites
             if s in MODEL_SUITES
         },
+        "prompt_tokens": cfg.prompt_tokens,
         "seed": cfg.seed,
         "limit": cfg.limit,
         "humaneval_placement": cfg.placement,
@@ -174,6 +176,7 @@ def _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out: Path) -> dic
         top_k=cfg.top_k,
         include_greedy=cfg.include_greedy and cfg.n > 1,
         max_new_tokens=cfg.max_new_tokens or spec.max_new_tokens,
+        prompt_tokens=cfg.prompt_tokens,
         seed=cfg.seed,
     )
     runner = Runner(engine, policy, sandbox if spec.executes else None, ranker)

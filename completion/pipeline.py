@@ -123,6 +123,8 @@ def complete(
     comment = spec.comment if spec else "#"
     context = _context_block(request.context_snippets, comment)
     budget = engine.info.context_tokens - policy.max_new_tokens - 4
+    if policy.prompt_tokens:
+        budget = min(budget, policy.prompt_tokens)
     prompt = build(
         engine.tokenizer,
         engine.vocab_text,

@@ -102,6 +102,7 @@ def prefix_window(tok: Tokenizer, prefix: str, budget: int, snap: int = 0) -> st
     while start > 0 and used + counts[start - 1] <= budget:
         start -= 1
         used += counts[start]
+    snap = min(snap, budget // 2)  # a small window loses at most ~1/8 of itself to the grid
     if snap > 0 and (start > 0 or len(tail) < len(prefix)):
         pos = len(prefix) - len(current) - sum(len(ln) for ln in lines[start:])
         grid = -(-pos // snap) * snap

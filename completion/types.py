@@ -27,6 +27,9 @@ class SamplingPolicy:
     top_k: int = 50
     include_greedy: bool = True
     max_new_tokens: int = 48
+    # Prompt tokens at most (0: the model's whole window). A shorter window makes every
+    # decoding step cheaper (CTranslate2 copies the attention cache each step).
+    prompt_tokens: int = 0
     mode: Mode = Mode.LINE
     seed: int = 0
 

@@ -113,6 +113,17 @@ class TriggerOptions:
     top_p: float = opt(0.95, "Nucleus (top-p) sampling.", exclusiveMinimum=0, maximum=1)
     top_k: int = opt(50, "Top-k sampling (0: off).", minimum=0)
     max_tokens: int = opt(48, "Tokens generated at most.", minimum=1, maximum=2048)
+    prompt_tokens: int = opt(
+        256,
+        "Prompt tokens at most (0: the model's whole window). Shorter is faster: each decoding "
+        "step copies the attention cache of the whole prompt.",
+        minimum=0,
+    )
+    greedy: bool = opt(
+        False,
+        "Make one candidate the greedy (most likely) one, in a call of its own; off: every "
+        "candidate comes from one sampled call (faster).",
+    )
     mode: str = opt(
         "line",
         "`line`: stop at the end of the line; `block`: at the end of the current block.",
@@ -135,6 +146,7 @@ class TriggerOptions:
         _check(0.0 < self.top_p <= 1.0, "topP must be in (0, 1]")
         _check(self.top_k >= 0, "topK must be >= 0")
         _check(1 <= self.max_tokens <= 2048, "maxTokens must be 1..2048")
+        _check(self.prompt_tokens >= 0, "promptTokens must be >= 0")
         _check(self.mode in MODES, "mode must be line or block")
         _check(1 <= self.show <= 10, "show must be 1..10")
         _check(0.0 <= self.abstain_below <= 1.0, "abstainBelow must be 0..1")
@@ -145,8 +157,9 @@ class TriggerOptions:
             temperature=self.temperature,
             top_p=self.top_p,
             top_k=self.top_k,
-            include_greedy=self.candidates > 1,
+            include_greedy=self.greedy and self.candidates > 1,
             max_new_tokens=self.max_tokens,
+            prompt_tokens=self.prompt_tokens,
             mode=Mode(self.mode),
         )
 
@@ -215,7 +228,15 @@ class TelemetryOptions:
 
 
 def _invoked() -> TriggerOptions:
-    return TriggerOptions(candidates=6, temperature=0.7, max_tokens=64, show=5, abstain_below=0.0)
+    return TriggerOptions(
+        candidates=6,
+        temperature=0.7,
+        max_tokens=64,
+        prompt_tokens=0,
+        greedy=True,
+        show=5,
+        abstain_below=0.0,
+    )
 
 
 @dataclass(frozen=True, slots=True)

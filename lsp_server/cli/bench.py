@@ -57,6 +57,13 @@ def add_parser(sub) -> None:
         type=bounded_int(1, 4096),
         help="new tokens per candidate (default per suite)",
     )
+    p.add_argument(
+        "--prompt-tokens",
+        type=bounded_int(0, None),
+        default=0,
+        help="prompt tokens at most (0: the model's window; the server's automatic trigger "
+        "uses 256)",
+    )
     p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -109,6 +116,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
     for s in suites:
         parts += ["--suite", s]
     optional = {"--path": args.path, "--model": args.model, "--max-tokens": args.max_tokens}
+    if args.prompt_tokens:
+        optional["--prompt-tokens"] = args.prompt_tokens
     if args.prompt_format != "auto":
         optional["--prompt-format"] = args.prompt_format
     if args.backend != "ctranslate2":
@@ -157,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         include_greedy=not args.no_greedy,
         max_new_tokens=args.max_tokens,
+        prompt_tokens=args.prompt_tokens,
         seed=args.seed,
         model=args.model,
         device=args.device,

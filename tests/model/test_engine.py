@@ -201,3 +201,18 @@ def test_cached_prefixes_give_the_same_completions_and_are_reused() -> None:
     assert cached.prefix_cache.hits >= len(positions) - 1
     assert plain.prefix_cache.hits == 0
     assert 0 < cached.prefix_cache.held_bytes <= 128 << 20
+
+
+def test_the_prompt_budget_of_a_policy_bounds_the_prompt(engine) -> None:
+    from pathlib import Path
+
+    from completion import CompletionRequest
+    from completion.pipeline import complete
+
+    text = (Path(__file__).resolve().parents[2] / "completion" / "prompt.py").read_text()
+    offset = text.index("\n", 5000)
+    for budget, most in ((0, engine.info.context_tokens), (64, 64 + 4)):
+        policy = SamplingPolicy(n=1, max_new_tokens=8, prompt_tokens=budget)
+        result = complete(engine, CompletionRequest(text, offset, "python", "p.py", policy))
+        assert len(result.prompt.ids) <= most
+        assert budget == 0 or len(result.prompt.ids) >= most // 2  # still a useful window

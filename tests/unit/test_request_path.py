@@ -43,6 +43,7 @@ class ScriptedEngine:
         self.release = threading.Event()
         self.release.set()  # answer at once unless a test holds it
         self.cancelled = threading.Event()
+        self.policies: list[SamplingPolicy] = []
 
     def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]:
         starts, text = [], ""
@@ -55,6 +56,7 @@ class ScriptedEngine:
         self, prompt, policy: SamplingPolicy, cancel=None, stop_at_newline=False, stats=None
     ):
         self.calls += 1
+        self.policies.append(policy)
         self.started.set()
         while not self.release.wait(0.002):
             if cancel is not None and cancel.is_set():
@@ -179,3 +181,16 @@ async def test_requests_before_the_model_is_ready_are_answered_at_once(tmp_path:
     s = make(tmp_path, engine)
     assert await s.answer(URI, end(), Trigger.INVOKED, typing_through=False) is None
     assert engine.calls == 0 and s.stats.not_ready == 1
+
+
+async def test_each_trigger_asks_the_engine_with_its_own_budget(tmp_path: Path) -> None:
+    engine = ScriptedEngine(" = 1")
+    s = make(tmp_path, engine)
+    await ready(s)
+    await s.answer(URI, end(), Trigger.AUTOMATIC, typing_through=False)
+    type_at_end(s, " ")  # a new request, not the cached answer
+    await s.answer(URI, end(), Trigger.INVOKED, typing_through=False)
+    automatic, invoked = engine.policies
+    # Typing: a short prompt and one sampled call; asking: the whole window and a greedy one.
+    assert (automatic.prompt_tokens, automatic.include_greedy) == (256, False)
+    assert (invoked.prompt_tokens, invoked.include_greedy) == (0, True)
