@@ -14,7 +14,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from completion import Mode, SamplingPolicy
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
-from ranking import RankOptions
+from ranking import REVIEW_ENTROPY, RankOptions
 
 MODES = ("line", "block")
 BACKENDS = ("ctranslate2", "openai")
@@ -174,7 +174,9 @@ class ReviewOptions:
     """When a sensitive call needs review, and the user's own rules."""
 
     entropy_threshold: float = opt(
-        1.5, "Nats: a sensitive call more uncertain than this needs review.", minimum=0
+        REVIEW_ENTROPY,
+        "Nats: a sensitive call more uncertain than this needs review.",
+        minimum=0,
     )
     extra_rules: str = opt(
         "", "Your own sensitive-API rules file (JSON), added to the shipped rules."

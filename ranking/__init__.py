@@ -5,10 +5,11 @@ from __future__ import annotations
 from .confidence import FEATURE_NAMES, ConfidenceModel
 from .features import Features
 from .rank import Ranking, RankOptions, Suggestion, rank
-from .risk import ReviewFlag, Rule, RuleSet, find_flags
+from .risk import REVIEW_ENTROPY, ReviewFlag, Rule, RuleSet, find_flags
 
 __all__ = [
     "FEATURE_NAMES",
+    "REVIEW_ENTROPY",
     "ConfidenceModel",
     "Features",
     "RankOptions",

@@ -12,7 +12,7 @@ from grammars import head, region
 
 from .confidence import ConfidenceModel
 from .features import Features, compute
-from .risk import ReviewFlag, RuleSet, find_flags
+from .risk import REVIEW_ENTROPY, ReviewFlag, RuleSet, find_flags
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class RankOptions:
 
     top_k: int = 3
     abstain_below: float = 0.0  # best confidence under this -> no suggestion (0 = never)
-    review_entropy: float = 1.5  # nats: a sensitive span above this needs review
+    review_entropy: float = REVIEW_ENTROPY  # nats: a sensitive span above this needs review
     drop_syntax_breaking: bool = False  # keep them, ranked last, unless asked to drop
 
 

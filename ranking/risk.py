@@ -207,6 +207,11 @@ def _token_entropy(
     return math.fsum(values) / len(values), max(values)
 
 
+# Nats: a sensitive call the model was less sure of than this needs a person's review (the
+# default of the server's review.entropyThreshold and of RankOptions).
+REVIEW_ENTROPY = 1.5
+
+
 def find_flags(
     document: str,
     offset: int,
@@ -215,7 +220,7 @@ def find_flags(
     token_starts: Sequence[int],
     entropies: Sequence[float],
     *,
-    threshold: float = 1.5,
+    threshold: float = REVIEW_ENTROPY,
     rules: RuleSet | None = None,
     replace: int = 0,
 ) -> list[ReviewFlag]:
