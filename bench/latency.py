@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from completion import CompletionRequest, Mode, SamplingPolicy
-from completion.prompt import build
+from completion.pipeline import build_prompt
 from ranking.suggest import suggest
 
 CANDIDATES = 4
@@ -54,17 +54,8 @@ def ours(engine, request: CompletionRequest) -> Measured:
 
 
 def _prompt_ids(engine, request: CompletionRequest) -> list[int]:
-    budget = engine.info.context_tokens - request.policy.max_new_tokens - 4
-    prompt = build(
-        engine.tokenizer,
-        engine.vocab_text,
-        engine.prompt_template,
-        request.text,
-        request.offset,
-        budget,
-        heal=False,
-    )
-    return list(prompt.ids)
+    # The same window as ours, without token healing (the other methods cannot constrain it).
+    return list(build_prompt(engine, request, heal=False).ids)
 
 
 def naive(engine, request: CompletionRequest) -> Measured:

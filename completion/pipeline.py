@@ -66,6 +66,28 @@ def _context_block(snippets: tuple[str, ...], comment: str) -> str:
     return "\n".join(parts) + "\n" if parts else ""
 
 
+def build_prompt(
+    engine: Engine, request: CompletionRequest, comment: str = "#", heal: bool = True
+) -> Prompt:
+    """The request's prompt in the engine's window (minus the generation room and the policy's
+    prompt budget), with the context snippets commented out in ``comment``."""
+    policy = request.policy
+    budget = engine.info.context_tokens - policy.max_new_tokens - 4
+    if policy.prompt_tokens:
+        budget = min(budget, policy.prompt_tokens)
+    return build(
+        engine.tokenizer,
+        engine.vocab_text,
+        engine.prompt_template,
+        request.text,
+        request.offset,
+        max(32, budget),
+        context=_context_block(request.context_snippets, comment),
+        heal=heal,
+        snap=engine.info.window_snap,
+    )
+
+
 def postprocess(
     engine: Engine,
     prompt: Prompt,
@@ -120,21 +142,7 @@ def complete(
         # Nothing to continue from: any suggestion would be a guess, so none is made.
         return CompletionResult((), _EMPTY_PROMPT, lang, GenerationTimings(), 0)
     policy = request.policy
-    comment = spec.comment if spec else "#"
-    context = _context_block(request.context_snippets, comment)
-    budget = engine.info.context_tokens - policy.max_new_tokens - 4
-    if policy.prompt_tokens:
-        budget = min(budget, policy.prompt_tokens)
-    prompt = build(
-        engine.tokenizer,
-        engine.vocab_text,
-        engine.prompt_template,
-        request.text,
-        request.offset,
-        max(32, budget),
-        context=context,
-        snap=engine.info.window_snap,
-    )
+    prompt = build_prompt(engine, request, spec.comment if spec else "#")
     t1 = time.perf_counter()
     stats: dict[str, float] = {}
     samples, ent_time = engine.generate(

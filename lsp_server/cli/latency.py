@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -57,13 +58,11 @@ def machine() -> dict:
             return None
 
     cpu = platform.processor()
-    try:
+    with contextlib.suppress(OSError):  # not Linux: platform.processor() stands
         for row in Path("/proc/cpuinfo").read_text().splitlines():
             if row.startswith("model name"):
                 cpu = row.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

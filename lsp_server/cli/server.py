@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -54,10 +55,8 @@ def _fewer_malloc_arenas() -> None:
 
     libc = ctypes.util.find_library("c")
     if sys.platform.startswith("linux") and libc and "MALLOC_ARENA_MAX" not in os.environ:
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
             ctypes.CDLL(libc).mallopt(-8, 2)  # M_ARENA_MAX
-        except (OSError, AttributeError):  # not glibc: nothing to tune
-            pass
 
 
 def run_serve(args: argparse.Namespace) -> int:
