@@ -173,7 +173,12 @@ try {
   await page.keyboard.press('Control+A');
   await page.keyboard.type('0.99');
   await until('the setting to be saved', async () => {
-    const saved = JSON.parse(readFileSync(SETTINGS, 'utf8'));
+    let saved;
+    try {
+      saved = JSON.parse(readFileSync(SETTINGS, 'utf8'));
+    } catch {
+      return false; // read while VS Code was writing it: look again
+    }
     return saved['entropyComplete.automatic.abstainBelow'] === 0.99;
   }, 10_000);
   step('setting changed');
