@@ -77,8 +77,6 @@ class Candidate:
     greedy: bool = False
     sample_index: int = 0
     votes: int = 1  # how many samples produced this same text (agreement)
-    # Text after the cursor that the completion replaces (auto-closed brackets typed over).
-    replace_suffix: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,11 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ranking import flag_record
+
 from .cache import Item
 from .documents import Document
-from .reviews import AcceptedFlag
+from .reviews import ACCEPTED_FIELDS, AcceptedFlag
 
 ACCEPT = "entropyComplete.accept"
 
@@ -37,12 +39,7 @@ def accept_command(doc: Document, item: Item) -> types.Command:
         "position": {"line": pos.line, "character": pos.character},
         "text": item.full_text,
         "confidence": round(item.confidence, 4),
-        "flags": [
-            AcceptedFlag(
-                f.rule, f.cwe, f.message, f.start, f.end, f.entropy, f.review_required
-            ).to_wire()
-            for f in item.flags
-        ],
+        "flags": [AcceptedFlag(**flag_record(f, *ACCEPTED_FIELDS)).to_wire() for f in item.flags],
     }
     return types.Command(title="entropy-complete: accept", command=ACCEPT, arguments=[argument])
 

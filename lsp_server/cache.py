@@ -11,9 +11,9 @@ from completion import CompletionRequest
 from ranking import ReviewFlag
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Item:
-    """One suggestion as shown: ``text`` goes at the cursor, replacing ``replace`` code points.
+    """One suggestion as shown: ``text`` is inserted at the cursor (nothing after it is replaced).
 
     ``full_text`` starting at ``start`` is the whole suggestion as first generated; it differs
     from ``text`` only while typing through (the user has typed its head). The accept command
@@ -24,7 +24,6 @@ class Item:
     text: str
     full_text: str
     start: int  # str offset where full_text begins
-    replace: int
     confidence: float
     mean_entropy: float
     max_entropy: float
@@ -38,7 +37,7 @@ class Item:
         return any(f.review_required for f in self.flags)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Answer:
     """The suggestions for one request, where they go, and how they were obtained."""
 

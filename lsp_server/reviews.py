@@ -4,10 +4,12 @@ offsets that follow the user's edits, and the diagnostics that show them."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from lsprotocol import types
+
+from ranking import flag_record
 
 from .documents import Document, Edit
 
@@ -27,15 +29,12 @@ class AcceptedFlag:
     review_required: bool
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "cwe": self.cwe,
-            "message": self.message,
-            "start": self.start,
-            "end": self.end,
-            "entropy": round(self.entropy, 4),
-            "reviewRequired": self.review_required,
-        }
+        """The accept command's form: the flag's record with camelCase keys."""
+        return {_WIRE.get(k, k): v for k, v in flag_record(self).items()}
+
+
+ACCEPTED_FIELDS = tuple(f.name for f in fields(AcceptedFlag))
+_WIRE = {"review_required": "reviewRequired"}
 
 
 @dataclass(frozen=True, slots=True)

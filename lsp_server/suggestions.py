@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 import uuid
@@ -23,14 +22,14 @@ from completion import (
     UnsupportedLanguageError,
 )
 from completion.errors import RemoteError
-from grammars import language_for, line_window
+from grammars import line_window
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
 from ranking.suggest import Outcome, suggest
 
 from .cache import Answer, Item, LRUCache, TypingThrough, request_key
 from .config import Options
+from .context import ContextSource
 from .documents import Document, DocumentStore
-from .grounding import Neighbour, NeighbourIndex
 from .model_host import ModelHost
 from .telemetry import Telemetry
 
@@ -73,11 +72,6 @@ class _Generation:
             self.event.set()
 
 
-def _language(doc: Document) -> str | None:
-    spec = language_for(doc.language_id, doc.path)
-    return spec.name if spec else None
-
-
 class Suggester:
     """Answers completion requests for open documents."""
 
@@ -90,7 +84,7 @@ class Suggester:
         self.confidence: ConfidenceModel | None = None  # None: the model's own
         self.cache = LRUCache(self.options.cache_size)
         self.typing = TypingThrough()
-        self.neighbours = NeighbourIndex()
+        self.context = ContextSource(docs)
         self.stats = Stats()
         self._inflight: dict[str, _Generation] = {}
         self._latest: dict[str, int] = {}  # per document: the number of its newest request
@@ -120,7 +114,7 @@ class Suggester:
         """Frees what the document held: its generation, typing state and cached material."""
         self.stop(uri, "stale")
         self.typing.forget(uri)
-        self.neighbours.forget(uri)
+        self.context.forget(uri)
         self.cache.forget(uri)
         self._latest.pop(uri, None)
 
@@ -130,29 +124,6 @@ class Suggester:
         as its window and nothing downstream touches the whole text."""
         engine = self.models.engine
         return 8 * (engine.info.context_tokens if engine is not None else 8192) + 1024
-
-    def context_snippets(self, doc: Document, text: str, offset: int) -> tuple[str, ...]:
-        """Neighbouring-tabs grounding: similar windows of other open files, same language
-        (``text``, ``offset``: the request's window of ``doc``)."""
-        ctx = self.options.context
-        lang = _language(doc)
-        if not ctx.neighbouring_tabs or lang is None:
-            return ()
-        others = [
-            Neighbour(d.uri, d.version, os.path.basename(d.path or d.uri), d.text)
-            for d in self.docs
-            if d.uri != doc.uri and _language(d) == lang
-        ]
-        snippets = self.neighbours.snippets(
-            text,
-            offset,
-            others,
-            window_lines=ctx.window_lines,
-            max_snippets=ctx.max_snippets,
-            min_similarity=ctx.min_similarity,
-            max_chars=ctx.max_chars,
-        )
-        return tuple(s.as_context() for s in snippets)
 
     async def answer(
         self, uri: str, position: types.Position, trigger: Trigger, *, typing_through: bool
@@ -172,11 +143,13 @@ class Suggester:
         seq = self._latest[uri] = self._latest.get(uri, 0) + 1
         if typing_through and (items := self.typing.answer(uri, doc.text, at)):
             self.stats.typing_through += 1
-            return Answer(uri, doc.version, at, items, "typing")
+            return Answer(uri=uri, version=doc.version, offset=at, items=items, source="typing")
         # From here on the request sees a bounded window of the document, never all of it.
         lo, hi = line_window(doc.text, at, self.window_chars())
         text, offset = doc.text[lo:hi], at - lo
-        snippets = await asyncio.to_thread(self.context_snippets, doc, text, offset)
+        snippets = await asyncio.to_thread(
+            self.context.snippets, doc, text, offset, self.options.context
+        )
         if self._latest.get(uri) != seq:  # a newer request came while the snippets were made
             self.stats.superseded += 1
             raise asyncio.CancelledError(f"{uri}: superseded")
@@ -227,7 +200,15 @@ class Suggester:
                 self._warned_languages.add(doc.language_id)
                 self.warn(str(exc))
             at = base + request.offset
-            return Answer(doc.uri, doc.version, at, (), "model", True, 0.0, 0.0, reason="language")
+            return Answer(
+                uri=doc.uri,
+                version=doc.version,
+                offset=at,
+                items=(),
+                source="model",
+                abstained=True,
+                reason="language",
+            )
         except RemoteError as exc:
             # The model server failed: say so once per distinct reason, answer empty, stay up.
             if str(exc) != self._remote_warned:
@@ -267,14 +248,14 @@ class Suggester:
         log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
         ranking = outcome.ranking
         return Answer(
-            doc.uri,
-            doc.version,
-            base + request.offset,
-            items,
-            "model",
-            ranking.abstained,
-            ranking.best_confidence,
-            rank.abstain_below,
+            uri=doc.uri,
+            version=doc.version,
+            offset=base + request.offset,
+            items=items,
+            source="model",
+            abstained=ranking.abstained,
+            best_confidence=ranking.best_confidence,
+            abstain_below=rank.abstain_below,
         )
 
     def _run_model(
@@ -305,7 +286,6 @@ class Suggester:
             text=s.text,
             full_text=s.text,
             start=offset,
-            replace=s.candidate.replace_suffix,
             confidence=s.confidence,
             mean_entropy=f.mean_entropy,
             max_entropy=f.max_entropy,

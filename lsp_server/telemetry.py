@@ -14,6 +14,7 @@ from typing import IO, Any
 import platformdirs
 
 from completion import GenerationTimings
+from ranking import flag_record
 
 from .cache import Item
 
@@ -45,15 +46,7 @@ def latency_ms(timings: GenerationTimings, total: float) -> dict[str, float]:
 
 
 def flag_records(item: Item) -> list[dict[str, Any]]:
-    return [
-        {
-            "rule": f.rule,
-            "cwe": f.cwe,
-            "entropy": round(f.entropy, 4),
-            "review_required": f.review_required,
-        }
-        for f in item.flags
-    ]
+    return [flag_record(f, "rule", "cwe", "entropy", "review_required") for f in item.flags]
 
 
 class Telemetry:

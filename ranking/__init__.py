@@ -5,7 +5,7 @@ from __future__ import annotations
 from .confidence import FEATURE_NAMES, ConfidenceModel
 from .features import Features
 from .rank import Ranking, RankOptions, Suggestion, rank
-from .risk import REVIEW_ENTROPY, ReviewFlag, Rule, RuleSet, find_flags
+from .risk import REVIEW_ENTROPY, ReviewFlag, Rule, RuleSet, find_flags, flag_record
 
 __all__ = [
     "FEATURE_NAMES",
@@ -15,6 +15,7 @@ __all__ = [
     "RankOptions",
     "Ranking",
     "ReviewFlag",
+    "flag_record",
     "Rule",
     "RuleSet",
     "Suggestion",

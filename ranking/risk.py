@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import tree_sitter
 
@@ -51,6 +52,14 @@ class ReviewFlag:
     entropy: float  # mean entropy (nats) of the generated tokens overlapping [start, end)
     max_entropy: float
     review_required: bool
+
+
+def flag_record(flag: Any, *names: str) -> dict[str, Any]:
+    """A review flag (a ``ReviewFlag`` or any dataclass with its fields) as a JSON-ready dict,
+    floats rounded to 4 places: every field, or only ``names``. The one serializer behind
+    telemetry, the accept command and the CLI's JSON."""
+    out = {n: getattr(flag, n) for n in names or [f.name for f in fields(flag)]}
+    return {n: round(v, 4) if isinstance(v, float) else v for n, v in out.items()}
 
 
 class RuleSet:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
-from ranking import RankOptions
+from ranking import RankOptions, flag_record
 from ranking.suggest import Outcome, suggest, warm_up
 
 from .args import add_engine_options, bounded_int, language, remote_settings
@@ -101,18 +101,7 @@ def to_json(outcome: Outcome, engine) -> dict:
                 "agreement": round(s.features.agreement, 4),
                 "ended": s.features.ended,
                 "review_required": s.review_required,
-                "flags": [
-                    {
-                        "rule": f.rule,
-                        "cwe": f.cwe,
-                        "message": f.message,
-                        "start": f.start,
-                        "end": f.end,
-                        "entropy": round(f.entropy, 4),
-                        "review_required": f.review_required,
-                    }
-                    for f in s.flags
-                ],
+                "flags": [flag_record(f) for f in s.flags],
             }
             for s in rk.suggestions
         ],

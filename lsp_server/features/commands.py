@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ranking import flag_record
+
 from ..accepting import ACCEPT, parse_accepted
 from ..state import EntropyServer
 
@@ -19,10 +21,7 @@ def register(server: EntropyServer) -> None:
             "event": "accept",
             "id": accepted.id,
             "confidence": accepted.confidence,
-            "flags": [
-                {"rule": f.rule, "cwe": f.cwe, "review_required": f.review_required}
-                for f in accepted.flags
-            ],
+            "flags": [flag_record(f, "rule", "cwe", "review_required") for f in accepted.flags],
             "review_required": any(f.review_required for f in accepted.flags),
         }
         if ls.telemetry.include_text:

@@ -57,7 +57,7 @@ def popup_items(
     for rank, item in enumerate(answer.items):
         warning = _warning(item)
         detail = f"entropy-complete {item.confidence:.0%}" + (f" ⚠ {warning}" if warning else "")
-        rng = doc.range_of(answer.offset, answer.offset + item.replace)
+        rng = doc.range_of(answer.offset, answer.offset)
         out.append(
             types.CompletionItem(
                 label=label_of(item.text),

@@ -14,14 +14,14 @@ from ..suggestions import Trigger
 
 
 def inline_items(ls: EntropyServer, answer: Answer) -> list[types.InlineCompletionItem]:
-    """Items that insert at the cursor, replacing the auto-closed text the suggestion retypes."""
+    """Items that insert at the cursor (suffix overlap was already trimmed from their text)."""
     doc = ls.docs.get(answer.uri)
     if doc is None or doc.version != answer.version:
         return []
     return [
         types.InlineCompletionItem(
             insert_text=item.text,
-            range=doc.range_of(answer.offset, answer.offset + item.replace),
+            range=doc.range_of(answer.offset, answer.offset),
             command=accept_command(doc, item),
         )
         for item in answer.items

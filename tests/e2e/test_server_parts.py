@@ -16,6 +16,7 @@ from lsp_server.documents import UTF8, UTF16, UTF32, Document
 from lsp_server.grounding import Neighbour, NeighbourIndex, jaccard, tokens
 from lsp_server.report import percentile, read_events, summarise
 from lsp_server.telemetry import Telemetry, rotated
+from tests import factories
 
 TEXT = "a = 1\r\nname = 'h\u00e9\U0001f600llo'\u2028 # c\rz\n"
 
@@ -102,7 +103,7 @@ def test_neighbouring_tabs_pick_the_similar_window() -> None:
 
 
 def _item(text: str, i: int = 0) -> Item:
-    return Item(f"id-{i}", text, text, 10, 0, 0.5, 0.1, 0.2, -0.3, True, 1.0, ())
+    return factories.item(text, id=f"id-{i}", start=10, mean_logprob=-0.3)
 
 
 def test_typing_through_only_while_typing_the_suggestion() -> None:
@@ -119,7 +120,7 @@ def test_typing_through_only_while_typing_the_suggestion() -> None:
 
 def test_lru_cache_evicts_the_least_recent() -> None:
     cache = LRUCache(2)
-    answers = [Answer("u", i, 0, (), "model") for i in range(3)]
+    answers = [Answer(uri="u", version=i, offset=0, items=(), source="model") for i in range(3)]
     cache.put("a", answers[0])
     cache.put("b", answers[1])
     assert cache.get("a") is answers[0]  # a is now the most recent

@@ -7,10 +7,11 @@ import gc
 import tracemalloc
 from typing import Any
 
-from lsp_server.cache import Answer, Item, LRUCache
+from lsp_server.cache import Answer, LRUCache
 from lsp_server.grounding import Neighbour, NeighbourIndex
 from lsp_server.server import build_server
 from lsp_server.telemetry import Telemetry
+from tests import factories
 
 LINE = "def handler(request, response):\n    return response.write(request.body)\n"
 
@@ -32,8 +33,8 @@ def test_neighbour_index_keeps_one_version_per_file_within_its_bytes() -> None:
 
 
 def _answer(uri: str, text: str) -> Answer:
-    item = Item("id", text, text, 0, 0, 0.5, 0.1, 0.2, -0.1, True, 1.0, ())
-    return Answer(uri, 1, 0, (item,), "model")
+    item = factories.item(text)
+    return Answer(uri=uri, version=1, offset=0, items=(item,), source="model")
 
 
 def test_answer_cache_is_bounded_in_bytes_and_forgets_a_closed_document() -> None:
