@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
+from completion.workspace.neighbours import Neighbour, NeighbourIndex
 from grammars import language_for
 
 from .config import ContextOptions
 from .documents import Document, DocumentStore
-from .grounding import Neighbour, NeighbourIndex
 
 
 def language_of(doc: Document) -> str | None:

@@ -10,10 +10,10 @@ import pytest
 from lsprotocol import types
 
 from completion import GenerationTimings
+from completion.workspace.neighbours import Neighbour, NeighbourIndex, jaccard, tokens
 from lsp_server.cache import Answer, Item, LRUCache, TypingThrough
 from lsp_server.config import Options, parse, section_of, to_wire
 from lsp_server.documents import UTF8, UTF16, UTF32, Document
-from lsp_server.grounding import Neighbour, NeighbourIndex, jaccard, tokens
 from lsp_server.report import percentile, read_events, summarise
 from lsp_server.telemetry import Telemetry, rotated
 from tests import factories

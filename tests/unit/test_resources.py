@@ -7,8 +7,8 @@ import gc
 import tracemalloc
 from typing import Any
 
+from completion.workspace.neighbours import Neighbour, NeighbourIndex
 from lsp_server.cache import Answer, LRUCache
-from lsp_server.grounding import Neighbour, NeighbourIndex
 from lsp_server.server import build_server
 from lsp_server.telemetry import Telemetry
 from tests import factories
