@@ -13,7 +13,15 @@ from e2e_helpers import CLIENTS, SERVER
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 
-@pytest_asyncio.fixture(params=CLIENTS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``client`` runs once per recorded client, or once (as VS Code) for tests marked
+    ``any_client``: those whose behaviour does not depend on the client's capabilities."""
+    if "client" in metafunc.fixturenames:
+        one = metafunc.definition.get_closest_marker("any_client") is not None
+        metafunc.parametrize("client", CLIENTS[-1:] if one else CLIENTS, indirect=True)
+
+
+@pytest_asyncio.fixture
 async def client(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LanguageClient]:
     """A started server with a private state dir (telemetry lands in tmp_path/state)."""
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}

@@ -47,6 +47,7 @@ async def start_slow_request(client: LanguageClient) -> tuple[str, str, asyncio.
     return uri, msg_id, pending
 
 
+@pytest.mark.any_client
 async def test_cancel_request_stops_generation(client: LanguageClient) -> None:
     _, msg_id, pending = await start_slow_request(client)
     client.cancel_request(types.CancelParams(id=msg_id))
@@ -56,6 +57,7 @@ async def test_cancel_request_stops_generation(client: LanguageClient) -> None:
     assert s["modelCalls"] == 1
 
 
+@pytest.mark.any_client
 async def test_newer_request_supersedes_older(client: LanguageClient) -> None:
     uri, _, older = await start_slow_request(client)
     newer = await client.text_document_inline_completion_async(
@@ -68,6 +70,7 @@ async def test_newer_request_supersedes_older(client: LanguageClient) -> None:
     assert s["stopped"] == 1 and s["superseded"] == 1 and s["modelCalls"] == 2
 
 
+@pytest.mark.any_client
 async def test_stale_version_is_dropped(client: LanguageClient) -> None:
     uri, _, pending = await start_slow_request(client)
     type_text(client, uri, 2, types.Position(0, 0), "# edited\n")

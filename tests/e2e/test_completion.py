@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from e2e_helpers import (
     AUTOMATIC,
     INVOKED,
@@ -110,6 +111,7 @@ def unit(client: LanguageClient) -> int:
     return 1 if encoding(client) == "utf-8" else 2
 
 
+@pytest.mark.any_client
 async def test_typing_through_answers_without_the_model(client: LanguageClient) -> None:
     await initialize(client, {"automatic": {"abstainBelow": 0}})
     uri = open_doc(client, "shapes.py", SHAPES)
@@ -148,6 +150,7 @@ async def test_typing_through_answers_without_the_model(client: LanguageClient) 
     assert (await stats(client))["modelCalls"] == calls + 1
 
 
+@pytest.mark.any_client
 async def test_telemetry_and_report(client: LanguageClient) -> None:
     await initialize(client)
     uri = open_doc(client, "shapes.py", SHAPES)
@@ -180,6 +183,7 @@ async def test_telemetry_and_report(client: LanguageClient) -> None:
     assert report["latency_ms"]["total"]["p50"] > 0
 
 
+@pytest.mark.any_client
 async def test_trigger_policy_automatic_abstains_invoked_shows(client: LanguageClient) -> None:
     # No suggestion is ever confident enough for automatic triggers here; asking still works.
     await initialize(client, {"automatic": {"abstainBelow": 1.0}, "invoked": {"show": 2}})

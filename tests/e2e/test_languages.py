@@ -17,6 +17,7 @@ FOREIGN = [
 ]
 
 
+@pytest.mark.any_client
 async def test_other_languages_get_no_suggestion_and_one_reason(client: LanguageClient) -> None:
     notes: list[dict] = []
 
@@ -46,7 +47,7 @@ async def test_other_languages_get_no_suggestion_and_one_reason(client: Language
         assert sum(f"not {language}" in m and "knows only python" in m for m in shown) == 1
 
 
-@pytest.mark.parametrize("client", ["visual_studio_code"], indirect=True)
+@pytest.mark.any_client
 async def test_the_guard_can_be_turned_off(client: LanguageClient) -> None:
     await initialize(client, {"model": {"languageGuard": False}})
     name, language, text = FOREIGN[0]

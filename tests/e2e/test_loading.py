@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from e2e_helpers import (
     AUTOMATIC,
     INVOKED,
@@ -63,6 +64,7 @@ async def test_requests_while_the_model_loads_are_answered_empty_at_once(tmp_pat
         host.shutdown()
 
 
+@pytest.mark.any_client
 async def test_automatic_abstention_is_notified(client: LanguageClient) -> None:
     notes: list[dict] = []
 

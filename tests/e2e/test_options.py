@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from e2e_helpers import (
     DATA,
     INVOKED,
@@ -22,6 +23,7 @@ from pytest_lsp import LanguageClient
 from lsp_server.config import Options, to_wire
 
 
+@pytest.mark.any_client
 async def test_bad_options_fall_back_with_one_message(client: LanguageClient) -> None:
     bad = {
         "automatic": {"candidates": 0, "temperature": "hot"},
@@ -45,6 +47,7 @@ async def test_bad_options_fall_back_with_one_message(client: LanguageClient) ->
     assert result is not None and result.items
 
 
+@pytest.mark.any_client
 async def test_model_that_fails_to_load_keeps_the_server_up(client: LanguageClient) -> None:
     await initialize(client, {"model": {"path": str(DATA / "no-such-model")}}, wait_model=False)
     await asyncio.wait_for(_until_message(client), 30)
@@ -92,6 +95,7 @@ async def _until_message(client: LanguageClient) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.any_client
 async def test_unreadable_rules_and_confidence_files_fall_back(client: LanguageClient) -> None:
     options = {
         "review": {"extraRules": str(DATA / "missing-rules.json")},
