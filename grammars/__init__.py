@@ -10,6 +10,7 @@ from grammars.errors import (
     RuleError,
     UnknownLanguageError,
 )
+from grammars.incremental import parse_with_insert
 from grammars.offsets import byte_to_char, char_to_byte, encode
 from grammars.region import head, line_window, region
 from grammars.registry import (
@@ -38,6 +39,7 @@ __all__ = [
     "byte_to_char",
     "char_to_byte",
     "count_errors",
+    "parse_with_insert",
     "count_tree_errors",
     "encode",
     "get_language",

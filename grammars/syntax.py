@@ -5,6 +5,7 @@ from __future__ import annotations
 import tree_sitter
 
 from grammars.blocks import block_end
+from grammars.incremental import parse, parse_with_insert
 from grammars.offsets import char_to_byte, encode
 from grammars.region import region
 from grammars.registry import get_parser
@@ -112,6 +113,14 @@ def syntax_delta(
     new_text = text[:offset] + inserted + text[old_end:]
     first = _line_start(text, offset)  # same in both documents: the prefix is unchanged
     new_last = _line_end(new_text, offset + len(inserted), context_lines)
-    new = count_errors(new_text, language, first, new_last)
-    old = count_errors(text, language, first, _line_end(text, old_end, context_lines))
-    return new - old
+    old_last = _line_end(text, old_end, context_lines)
+    # The region before the edit is parsed once per request, each candidate incrementally.
+    data = encode(text)
+    start = char_to_byte(text, offset)
+    new_tree, _ = parse_with_insert(
+        language, data, start, char_to_byte(text, old_end), encode(inserted)
+    )
+    first_byte = char_to_byte(text, first)
+    new = count_tree_errors(new_tree.root_node, first_byte, char_to_byte(new_text, new_last))
+    old_root = parse(language, data).root_node
+    return new - count_tree_errors(old_root, first_byte, char_to_byte(text, old_last))

@@ -22,6 +22,7 @@ from grammars import (
     encode,
     get_parser,
     load_query,
+    parse_with_insert,
     query_source,
 )
 
@@ -259,10 +260,12 @@ def find_flags(
     if not inserted or language not in rule_set.languages:
         return []
     offset = max(0, min(offset, len(document)))
-    text = document[:offset] + inserted + document[offset + max(0, replace) :]
-    data = encode(text)
-    lo, hi = char_to_byte(text, offset), char_to_byte(text, offset + len(inserted))
-    tree = get_parser(language).parse(data)
+    # The document is parsed once for all the candidates of a request, each incrementally.
+    lo = char_to_byte(document, offset)
+    end = char_to_byte(document, offset + max(0, replace))
+    added = encode(inserted)
+    tree, data = parse_with_insert(language, encode(document), lo, end, added)
+    hi = lo + len(added)
     flags: dict[tuple[int, int, str], ReviewFlag] = {}
     for rule, start_byte, end_byte in rule_set.resolved_hits(tree.root_node, language, lo, hi):
         if start_byte >= hi or end_byte <= lo:
