@@ -136,6 +136,30 @@ def flags_suite(suite: dict) -> list[str]:
     return rows
 
 
+def repo_rows(suite: dict) -> list[str]:
+    """The repo suite's table: one row per context, gains paired against ``none``."""
+    rows = [
+        f"## repo ({suite['tasks']} tasks; definitions retrieved for "
+        f"{pct(suite['retrieved_share'], 0)}%; repo-on-entropy regenerated "
+        f"{pct(suite['regenerated_share'], 0)}%)",
+        "",
+        "| context | exact match [95% CI] | gain over none [95% CI] | identifier match [95% CI] "
+        "| gain over none [95% CI] | latency p50 / p95 / mean ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in suite["contexts"].items():
+        lat = r["latency_ms"]
+        rows.append(
+            f"| {name} | {with_ci(r['exact_match'])} | {with_ci(r['exact_gain'], signed=True)} "
+            f"| {with_ci(r['identifier_match'])} | {with_ci(r['identifier_gain'], signed=True)} "
+            f"| {lat['p50']:.0f} / {lat['p95']:.0f} / {lat['mean']:.0f} |"
+        )
+    return [*rows, ""]
+
+
+SUITE_RENDERERS = {"flags": flags_suite, "repo": repo_rows}
+
+
 def render(report: dict) -> str:
     c = report["config"]
     m = c["model"]
@@ -150,5 +174,7 @@ def render(report: dict) -> str:
             "",
         ]
     for name, suite in report["suites"].items():
-        lines += flags_suite(suite) if name == "flags" else model_suite(name, suite)
+        lines += (
+            SUITE_RENDERERS[name](suite) if name in SUITE_RENDERERS else model_suite(name, suite)
+        )
     return "\n".join(lines)

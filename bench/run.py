@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from completion import SamplingPolicy
 from completion.remote import RemoteSettings
 from ranking import ConfidenceModel
 
@@ -19,8 +18,9 @@ from .humaneval import humaneval_tasks
 from .lines import line_tasks
 from .markdown import render
 from .plots import reliability_plot, risk_coverage_plot
+from .repo_suite import run_repo_suite
 from .report import suite_report, task_record
-from .runner import Runner, select
+from .runner import Runner, sampling_policy, select
 from .sandbox import Sandbox
 from .tasks import Task
 
@@ -47,6 +47,8 @@ class BenchConfig:
     remote: RemoteSettings | None = None  # an OpenAI-compatible server instead of CTranslate2
     lines_path: str | None = None
     lines_hole: str = "rest"  # the lines suite's hole: "rest" of the line or a "span" inside it
+    grounding_chars: int = 1200  # the repo suite: characters of retrieved definitions at most
+    repo_typed: int = 2  # the repo suite: characters of the cross-file name typed at the cursor
     placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0
@@ -89,7 +91,9 @@ MODEL_SUITES: dict[str, ModelSuite] = {
 STATIC_SUITES: dict[str, Callable[[BenchConfig], dict]] = {
     "flags": lambda c: flags_report(c.limit, c.seed),
 }
-SUITES = (*MODEL_SUITES, *STATIC_SUITES)
+REPO_SUITE = "repo"  # cross-file lines, four contexts side by side (bench/repo_suite.py)
+SUITES = (*MODEL_SUITES, REPO_SUITE, *STATIC_SUITES)
+ENGINE_SUITES = (*MODEL_SUITES, REPO_SUITE)
 
 
 def _lines_path(c: BenchConfig) -> str:
@@ -169,16 +173,7 @@ def _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out: Path) -> dic
     from tqdm import tqdm
 
     tasks, skipped = _known_languages(spec.tasks(cfg), engine)
-    policy = SamplingPolicy(
-        n=cfg.n,
-        temperature=cfg.temperature,
-        top_p=cfg.top_p,
-        top_k=cfg.top_k,
-        include_greedy=cfg.include_greedy and cfg.n > 1,
-        max_new_tokens=cfg.max_new_tokens or spec.max_new_tokens,
-        prompt_tokens=cfg.prompt_tokens,
-        seed=cfg.seed,
-    )
+    policy = sampling_policy(cfg, spec.max_new_tokens)
     runner = Runner(engine, policy, sandbox if spec.executes else None, ranker)
     runs, hits = [], 0
     bar = tqdm(total=len(tasks), desc=name, unit="task", disable=not cfg.progress, file=sys.stderr)
@@ -213,7 +208,7 @@ def run_bench(cfg: BenchConfig) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     engine = sandbox = None
     ranker = ConfidenceModel.load(cfg.confidence) if cfg.confidence else ConfidenceModel()
-    if any(s in MODEL_SUITES for s in cfg.suites):
+    if any(s in ENGINE_SUITES for s in cfg.suites):
         from completion.remote import open_engine
 
         engine = open_engine(
@@ -234,6 +229,8 @@ def run_bench(cfg: BenchConfig) -> dict:
     for name in cfg.suites:
         if name in STATIC_SUITES:
             report["suites"][name] = STATIC_SUITES[name](cfg)
+        elif name == REPO_SUITE:
+            report["suites"][name] = run_repo_suite(cfg, engine, ranker, out)
         else:
             spec = MODEL_SUITES[name]
             report["suites"][name] = _run_model_suite(name, spec, cfg, engine, sandbox, ranker, out)

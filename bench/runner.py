@@ -47,6 +47,20 @@ def select(tasks: Sequence[Task], limit: int | None, seed: int) -> list[Task]:
     return order if limit is None else order[:limit]
 
 
+def sampling_policy(cfg, max_new_tokens: int) -> SamplingPolicy:
+    """The policy a benchmark config asks for (``max_new_tokens``: the suite's default)."""
+    return SamplingPolicy(
+        n=cfg.n,
+        temperature=cfg.temperature,
+        top_p=cfg.top_p,
+        top_k=cfg.top_k,
+        include_greedy=cfg.include_greedy and cfg.n > 1,
+        max_new_tokens=cfg.max_new_tokens or max_new_tokens,
+        prompt_tokens=cfg.prompt_tokens,
+        seed=cfg.seed,
+    )
+
+
 def task_seed(seed: int, task_id: str) -> int:
     """The sampling seed of one task: from the run's seed and the task's id, never its position,
     so a task draws the same samples whatever order or subset of tasks a run takes."""

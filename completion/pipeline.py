@@ -70,7 +70,7 @@ def build_prompt(
     engine: Engine, request: CompletionRequest, comment: str = "#", heal: bool = True
 ) -> Prompt:
     """The request's prompt in the engine's window (minus the generation room and the policy's
-    prompt budget), with the context snippets commented out in ``comment``."""
+    prompt budget), with the context snippets and hints commented out in ``comment``."""
     policy = request.policy
     budget = engine.info.context_tokens - policy.max_new_tokens - 4
     if policy.prompt_tokens:
@@ -83,6 +83,7 @@ def build_prompt(
         request.offset,
         max(32, budget),
         context=_context_block(request.context_snippets, comment),
+        hint="".join(f"{comment} {h}\n" for h in request.hints),
         heal=heal,
         snap=engine.info.window_snap,
     )

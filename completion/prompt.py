@@ -142,6 +142,7 @@ def build(
     budget: int,
     *,
     context: str = "",
+    hint: str = "",
     suffix_share: float = 0.25,
     heal: bool = True,
     snap: int = 0,
@@ -156,6 +157,7 @@ def build(
         offset: the cursor, a str index into ``text``.
         budget: tokens available for the prompt (context minus generation room).
         context: extra text (snippets of other files, as comments) placed before the prefix.
+        hint: comment lines placed right above the cursor's line, indented like it.
         suffix_share: the part of the budget the suffix may use (FIM only).
         heal: back the prompt off to a token boundary and constrain the first token.
         snap: align a cut prefix window's start (see ``prefix_window``).
@@ -169,7 +171,21 @@ def build(
         suffix = suffix_window(tok, suffix_all, int(budget * suffix_share))
     ctx_ids = _encode(tok, context)[-budget // 3 :] if context else []
     left = budget - len(_encode(tok, suffix)) - len(ctx_ids) - 6
+    if hint:
+        # Whole lines, the last ones (nearest the cursor: the best) kept within a third.
+        current = prefix_all.rpartition("\n")[2]
+        indent = current[: len(current) - len(current.lstrip(" \t"))]
+        lines = [indent + line + "\n" for line in hint.splitlines()]
+        counts = [len(e.ids) for e in tok.encode_batch(lines, add_special_tokens=False)]
+        while lines and sum(counts) > budget // 3:
+            lines.pop(0)
+            counts.pop(0)
+        hint = "".join(lines)
+        left -= sum(counts)
     prefix = prefix_window(tok, prefix_all, max(16, left), snap)
+    if hint:
+        head, sep, current = prefix.rpartition("\n")
+        prefix = head + sep + hint + current
     body = (template.prefix_sep if template else "") + prefix
     prefix_ids = ctx_ids + _encode(tok, body)
 

@@ -45,6 +45,9 @@ class CompletionRequest:
     policy: SamplingPolicy = field(default_factory=SamplingPolicy)
     # Snippets from other open documents used as extra context (already chosen by the caller).
     context_snippets: tuple[str, ...] = ()
+    # One-line notes (signatures of workspace definitions the code at the cursor uses) put as
+    # comments right above the cursor's line: where a small prefix-only model uses them.
+    hints: tuple[str, ...] = ()
     # Complete even when the model does not declare the document's language.
     any_language: bool = False
 

@@ -27,7 +27,20 @@ def add_parser(sub) -> None:
         help="suite to run; repeat for several (default: humaneval-single); `latency` runs "
         "alone (see docs/benchmark.md)",
     )
-    p.add_argument("--path", help="repository to draw lines from (the lines suite)")
+    p.add_argument("--path", help="repository to draw lines from (the lines and repo suites)")
+    p.add_argument(
+        "--grounding-chars",
+        type=bounded_int(0, None),
+        default=1200,
+        help="repo suite: characters of retrieved definitions at most (1200, the server's "
+        "grounding.maxChars default)",
+    )
+    p.add_argument(
+        "--typed",
+        type=bounded_int(0, 20),
+        default=2,
+        help="repo suite: characters of the cross-file name already typed at the cursor (2)",
+    )
     p.add_argument(
         "--hole",
         choices=["rest", "span"],
@@ -126,6 +139,10 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
         optional["--placement"] = args.placement
     if args.hole != "rest":
         optional["--hole"] = args.hole
+    if args.grounding_chars != 1200:
+        optional["--grounding-chars"] = args.grounding_chars
+    if "repo" in suites:
+        optional["--typed"] = args.typed
     parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
     parts += [
         "--limit",
@@ -149,9 +166,12 @@ def run(args: argparse.Namespace) -> int:
         from .latency import run_suite
 
         return run_suite(args, suites)
-    if "lines" in suites and not args.path:
-        print("entropy-complete: error: the lines suite needs --path DIR", file=sys.stderr)
-        return 2
+    for needs_path in ("lines", "repo"):
+        if needs_path in suites and not args.path:
+            print(
+                f"entropy-complete: error: the {needs_path} suite needs --path DIR", file=sys.stderr
+            )
+            return 2
     try:
         remote = remote_settings(args)
     except ValueError as e:
@@ -176,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
         remote=remote,
         lines_path=args.path,
         lines_hole=args.hole,
+        grounding_chars=args.grounding_chars,
+        repo_typed=args.typed,
         placement=args.placement,
         confidence=str(args.confidence) if args.confidence else None,
         timeout=args.timeout,

@@ -1,0 +1,2 @@
+; inherits: ecma
+; JavaScript takes the shared ECMAScript definitions.

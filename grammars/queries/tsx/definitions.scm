@@ -1,0 +1,2 @@
+; inherits: typescript
+; TSX has the same definitions as TypeScript.

@@ -1,0 +1,7 @@
+"""Uses the widgets module without opening it."""
+
+from geometry import widgets
+
+
+def main(data):
+    return widgets.frob
