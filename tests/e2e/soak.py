@@ -86,6 +86,8 @@ async def run(tmp: Path, requests: int, every: int) -> Soak:
                 "context": {"triggerKind": 2},
             }
             pending.append(client.send_request("textDocument/inlineCompletion", params))
+            if (i + 1) % every == 0:
+                out.rss.append((i + 1, rss_kib(proc.pid)))
             if i % 7 == 3 and i + 1 < requests:
                 continue  # the next request supersedes this one while it runs
             for msg_id in pending:
@@ -97,8 +99,6 @@ async def run(tmp: Path, requests: int, every: int) -> Soak:
                 client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
                 versions[uri] = 1
                 _doc(client, uri, texts[uri], 1)
-            if (i + 1) % every == 0:
-                out.rss.append((i + 1, rss_kib(proc.pid)))
         out.stats = (await client.request("entropyComplete/stats"))["result"]
         await client.request("shutdown")
         client.notify("exit")
