@@ -51,8 +51,9 @@ def _score(outcome: Outcome, t: RepoTask) -> tuple[bool, bool, str]:
 
 
 def run_task(
-    engine, t: RepoTask, index: WorkspaceIndex, policy: SamplingPolicy, model, rule, max_chars
-) -> dict:
+    engine, t: RepoTask, index: WorkspaceIndex, policy: SamplingPolicy, model, rule, max_chars,
+    placement: str = "auto",
+) -> dict:  # fmt: skip
     """The four contexts for one task: per context exact, identifier, seconds."""
     task = t.task
     request = CompletionRequest(
@@ -78,7 +79,8 @@ def run_task(
     found = retrieve(index, task.text, task.offset, task.path, "python", max_chars=max_chars)
     retrieve_s = time.perf_counter() - t0
     with_tabs = replace(request, context_snippets=tabs)
-    grounded = found.apply(with_tabs, inline=engine.prompt_template is None)
+    inline = engine.prompt_template is None if placement == "auto" else placement == "line"
+    grounded = found.apply(with_tabs, inline=inline)
     none, none_s = run(request)
     tabs_out, tabs_s = (none, none_s) if not tabs else run(with_tabs)
     repo_out, repo_s = (tabs_out, tabs_s) if grounded is None else run(grounded)
@@ -89,6 +91,10 @@ def run_task(
     row: dict = {"id": task.id, "name": t.name, "target": task.target}
     row["retrieved"] = len(found.found)
     row["regenerated"] = regenerated
+    # What the grounding rule saw (to study thresholds on a development repository).
+    scored = tabs_out.ranking.all_scored
+    row["cheap_confidence"] = tabs_out.ranking.best_confidence
+    row["cheap_first_entropy"] = scored[0].features.first_entropy if scored else None
     for name, out, secs in (
         ("none", none, none_s),
         ("open-files", tabs_out, tabs_s),
@@ -122,7 +128,9 @@ def run_repo_suite(
     )
     with bar, (out / "repo-tasks.jsonl").open("w", encoding="utf-8") as log:
         for t in tasks:
-            row = run_task(engine, t, index, policy, model, rule, cfg.grounding_chars)
+            row = run_task(
+                engine, t, index, policy, model, rule, cfg.grounding_chars, cfg.grounding_placement
+            )
             rows.append(row)
             log.write(json.dumps(row) + "\n")
             bar.update()

@@ -49,6 +49,9 @@ class BenchConfig:
     lines_hole: str = "rest"  # the lines suite's hole: "rest" of the line or a "span" inside it
     grounding_chars: int = 1200  # the repo suite: characters of retrieved definitions at most
     repo_typed: int = 2  # the repo suite: characters of the cross-file name typed at the cursor
+    # The repo suite: where retrieved definitions go ("auto": as the server puts them; "line":
+    # hint comments above the cursor's line; "head": file blocks before the prefix).
+    grounding_placement: str = "auto"
     placement: str = "official"  # HumanEval holes: "official" (line + newline) or "editor"
     confidence: str | None = None  # fitted ConfidenceModel JSON for the engine to rank with
     timeout: float = 5.0

@@ -15,6 +15,7 @@ from completion import Mode, SamplingPolicy
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
 from ranking import REVIEW_ENTROPY, RankOptions
+from ranking.grounded import BELOW_CONFIDENCE, FIRST_ENTROPY, WHEN, GroundingRule
 
 MODES = ("line", "block")
 BACKENDS = ("ctranslate2", "openai")
@@ -214,6 +215,58 @@ class ContextOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class GroundingOptions:
+    """Workspace grounding: definitions from the workspace's files, retrieved when it helps."""
+
+    workspace_index: bool = opt(
+        True,
+        "Index the definitions (functions, classes, methods, constants) of the workspace's "
+        "files in the background, respecting `.gitignore`, and put the ones the code at the "
+        "cursor uses in the prompt.",
+    )
+    automatic: str = opt(
+        "entropy",
+        "When automatic suggestions use the index: `entropy` (answer from the open files "
+        "first; retrieve and regenerate once when the model is unsure), `always` or `never`. "
+        "Invoked suggestions always use it.",
+        enum=WHEN,
+    )
+    below_confidence: float = opt(
+        BELOW_CONFIDENCE,
+        "`entropy`: unsure when the best confidence is below this.",
+        minimum=0,
+        maximum=1,
+    )
+    first_token_entropy: float = opt(
+        FIRST_ENTROPY,
+        "`entropy`: unsure when the top suggestion's first token has more entropy (nats).",
+        minimum=0,
+    )
+    max_chars: int = opt(1200, "Characters of retrieved definitions at most.", minimum=0)
+    index_megabytes: int = opt(
+        32,
+        "Memory the index may hold (MB, estimated); files past it are left out.",
+        minimum=1,
+    )
+    max_file_kilobytes: int = opt(400, "Larger files are not indexed (KB).", minimum=1)
+    max_files: int = opt(20_000, "Files indexed at most.", minimum=1)
+
+    def __post_init__(self) -> None:
+        _check(self.automatic in WHEN, "grounding.automatic must be entropy, always or never")
+        _check(0.0 <= self.below_confidence <= 1.0, "grounding.belowConfidence must be 0..1")
+        _check(self.first_token_entropy >= 0, "grounding.firstTokenEntropy must be >= 0")
+        _check(self.max_chars >= 0, "grounding.maxChars must be >= 0")
+        _check(self.index_megabytes >= 1, "grounding.indexMegabytes must be >= 1")
+        _check(self.max_file_kilobytes >= 1, "grounding.maxFileKilobytes must be >= 1")
+        _check(self.max_files >= 1, "grounding.maxFiles must be >= 1")
+
+    def rule(self) -> GroundingRule:
+        return GroundingRule(
+            below_confidence=self.below_confidence, first_entropy=self.first_token_entropy
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TelemetryOptions:
     """Local JSONL events in the user's state directory; nothing leaves the machine."""
 
@@ -254,6 +307,7 @@ class Options:
     )
     review: ReviewOptions = section(ReviewOptions, "Review")
     context: ContextOptions = section(ContextOptions, "Context from other open files")
+    grounding: GroundingOptions = section(GroundingOptions, "Workspace grounding")
     telemetry: TelemetryOptions = section(TelemetryOptions, "Telemetry")
     cache_size: int = opt(256, "Ranked answers kept in the LRU cache (0: no cache).", minimum=0)
 

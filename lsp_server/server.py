@@ -6,13 +6,21 @@ import logging
 
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 
-from .features import commands, completion, inline_completion, lifecycle, review, text_sync
+from .features import (
+    commands,
+    completion,
+    inline_completion,
+    lifecycle,
+    review,
+    text_sync,
+    workspace,
+)
 from .model_host import ModelHost
 from .state import EntropyServer
 from .telemetry import Telemetry
 
 # Registration order: lifecycle first (options and the model load), then the features.
-FEATURES = (lifecycle, text_sync, inline_completion, completion, commands, review)
+FEATURES = (lifecycle, text_sync, inline_completion, completion, commands, review, workspace)
 
 
 class _QuietExpected(logging.Filter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from importlib import metadata
 from typing import Any
 
@@ -51,6 +51,8 @@ class EntropyServer(LanguageServer):
         self.reviews = ReviewStore()
         self.started = False  # `initialized` arrived: model loads may begin
         self._tasks: set[asyncio.Task[None]] = set()
+        # Background work started after `initialized` (features add theirs: the index build).
+        self.startup: list[Callable[[EntropyServer], Coroutine[Any, Any, None]]] = []
         self._shown: set[str] = set()  # problems already shown: one popup each
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -95,6 +97,7 @@ class EntropyServer(LanguageServer):
     def release(self) -> None:
         """Ends the session's work: generations, the model thread, the telemetry file."""
         self.suggester.stop_all()
+        self.suggester.context.workspace.shutdown()
         self.models.shutdown()
         self.telemetry.close()
 

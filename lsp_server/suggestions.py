@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
+from threading import Event
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
@@ -24,7 +25,7 @@ from completion import (
 from completion.errors import RemoteError
 from grammars import line_window
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
-from ranking.suggest import Outcome, suggest
+from ranking.grounded import Grounded
 
 from .cache import Answer, Item, LRUCache, TypingThrough, request_key
 from .config import Options
@@ -52,6 +53,7 @@ class Stats:
     cache_hits: int = 0
     typing_through: int = 0
     grounded: int = 0  # requests whose prompt carried snippets of other open files
+    workspace_grounded: int = 0  # answers from a prompt with workspace definitions (#15)
     stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
     superseded: int = 0
     stale: int = 0
@@ -193,7 +195,9 @@ class Suggester:
         self._inflight[doc.uri] = gen
         t0 = time.perf_counter()
         try:
-            outcome = await self.models.run(self._run_model, engine, request, rank, gen.event)
+            grounding: Grounded | None = await self.models.run(
+                self._run_model, engine, request, rank, gen.event, trigger is Trigger.INVOKED
+            )
         except UnsupportedLanguageError as exc:
             # Said once per language; every request in it is answered empty, not with an error.
             if doc.language_id not in self._warned_languages:
@@ -219,7 +223,7 @@ class Suggester:
             gen.stop("cancelled")  # $/cancelRequest: free the model thread too
             raise
         except GenerationCancelled:
-            outcome = None
+            grounding = None
         finally:
             if self._inflight.get(doc.uri) is gen:
                 del self._inflight[doc.uri]
@@ -227,9 +231,11 @@ class Suggester:
         if gen.reason == "stale" or current is None or current.version != doc.version:
             self.stats.stale += 1
             raise JsonRpcContentModified(f"{doc.uri} changed while generating")
-        if gen.reason or outcome is None:
+        if gen.reason or grounding is None:
             self.stats.superseded += gen.reason == "superseded"
             raise asyncio.CancelledError(f"{doc.uri}: generation {gen.reason or 'stopped'}")
+        outcome = grounding.outcome
+        self.stats.workspace_grounded += grounding.grounded
         total = time.perf_counter() - t0
         request_id = uuid.uuid4().hex[:12]
         items = tuple(
@@ -244,6 +250,7 @@ class Suggester:
             timings=outcome.result.timings,
             total=total,
             n_samples=outcome.result.n_samples,
+            grounding=self.context.telemetry(grounding),
         )
         log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
         ranking = outcome.ranking
@@ -259,21 +266,18 @@ class Suggester:
         )
 
     def _run_model(
-        self, engine: Engine, request: CompletionRequest, rank: RankOptions, cancel: threading.Event
-    ) -> Outcome:
-        """Runs on the model thread."""
+        self, engine: Engine, req: CompletionRequest, rank: RankOptions, cancel: Event, ask: bool
+    ) -> Grounded:
+        """Runs on the model thread; the context source grounds it (always when ``ask``: the
+        user invoked it)."""
         if cancel.is_set():  # superseded while queued: never start
             raise GenerationCancelled("cancelled before start")
         self.stats.model_calls += 1
         try:
-            return suggest(
-                engine,
-                request,
-                options=rank,
-                model=self.confidence,
-                rules=self.rules,
-                cancel=cancel,
-            )
+            return self.context.suggest(
+                engine, req, self.options.grounding, invoked=ask,
+                rank=rank, model=self.confidence, rules=self.rules, cancel=cancel,
+            )  # fmt: skip
         except GenerationCancelled:
             self.stats.stopped += 1
             raise

@@ -118,8 +118,10 @@ class Telemetry:
         timings: GenerationTimings,
         total: float,
         n_samples: int,
+        grounding: dict[str, Any] | None = None,
     ) -> None:
-        """One event per suggestion shown (an abstention is one event with no suggestion)."""
+        """One event per suggestion shown (an abstention is one event with no suggestion);
+        ``grounding``: what workspace grounding did for the request."""
         common = {
             "request": request_id,
             "trigger": trigger,
@@ -127,6 +129,8 @@ class Telemetry:
             "samples": n_samples,
             "latency_ms": latency_ms(timings, total),
         }
+        if grounding is not None:
+            common["grounding"] = grounding
         if not items:
             self.write({"event": "abstain", **common})
         for rank, item in enumerate(items):

@@ -42,6 +42,13 @@ def add_parser(sub) -> None:
         help="repo suite: characters of the cross-file name already typed at the cursor (2)",
     )
     p.add_argument(
+        "--grounding-placement",
+        choices=["auto", "line", "head"],
+        default="auto",
+        help="repo suite: retrieved definitions as comments above the cursor's line, as file "
+        "blocks before the prefix, or as the server places them for this model (auto)",
+    )
+    p.add_argument(
         "--hole",
         choices=["rest", "span"],
         default="rest",
@@ -143,6 +150,8 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
         optional["--grounding-chars"] = args.grounding_chars
     if "repo" in suites:
         optional["--typed"] = args.typed
+    if args.grounding_placement != "auto":
+        optional["--grounding-placement"] = args.grounding_placement
     parts += [x for k, v in optional.items() if v is not None for x in (k, str(v))]
     parts += [
         "--limit",
@@ -198,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         lines_hole=args.hole,
         grounding_chars=args.grounding_chars,
         repo_typed=args.typed,
+        grounding_placement=args.grounding_placement,
         placement=args.placement,
         confidence=str(args.confidence) if args.confidence else None,
         timeout=args.timeout,

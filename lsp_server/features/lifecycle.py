@@ -110,6 +110,8 @@ def register(server: EntropyServer) -> None:
     async def initialized(ls: EntropyServer, params: types.InitializedParams) -> None:
         """Starts loading the model in the background, so `initialize` answered at once."""
         ls.started = True
+        for work in ls.startup:
+            ls.spawn(work(ls))
         if ls.models.needs_load(ls.suggester.options.model):
             await load_model(ls)
 
