@@ -5,7 +5,6 @@ Python file's imports. What the workspace index keeps for grounding."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 import tree_sitter
@@ -36,7 +35,7 @@ class Definition:
     @property
     def cost(self) -> int:
         """Approximate bytes held (object, slots and strings), for the index's memory bound."""
-        return 160 + len(self.name) + len(self.container) + len(self.signature) + len(self.doc)
+        return 240 + len(self.name) + len(self.container) + len(self.signature) + len(self.doc)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,8 +50,9 @@ class Import:
     bound: str
 
 
-def _text(node: tree_sitter.Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text else ""
+def _text(node: tree_sitter.Node | None, source: bytes) -> str:
+    # Slicing the source: ``node.text`` costs ~60 us a call on a tree parsed from a callback.
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace") if node else ""
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -80,7 +80,7 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _doc(node: tree_sitter.Node) -> str:
+def _doc(node: tree_sitter.Node, source: bytes) -> str:
     """The first line of a Python docstring, else of a comment right above the definition."""
     body = node.child_by_field_name("body")
     if body is not None and body.type == "block" and body.named_child_count:
@@ -89,7 +89,7 @@ def _doc(node: tree_sitter.Node) -> str:
             string = first.named_children[0]
             if string.type == "string":
                 parts = [c for c in string.named_children if c.type == "string_content"]
-                return _first_line(_text(parts[0]) if parts else "")
+                return _first_line(_text(parts[0], source) if parts else "")
     above = node.prev_named_sibling
     if node.parent is not None and node.parent.type == "export_statement":
         above = node.parent.prev_named_sibling
@@ -98,39 +98,32 @@ def _doc(node: tree_sitter.Node) -> str:
         and above.type == "comment"
         and above.end_point[0] + 1 >= node.start_point[0]
     ):
-        return _first_line(_text(above))
+        return _first_line(_text(above, source))
     return ""
 
 
-def _container(node: tree_sitter.Node) -> str:
+def _container(node: tree_sitter.Node, source: bytes) -> str:
     parent = node.parent
     while parent is not None:
         if parent.type in _CLASS_NODES:
-            return _text(parent.child_by_field_name("name"))
+            return _text(parent.child_by_field_name("name"), source)
         parent = parent.parent
     return ""
 
 
-def parse(text: str, language: str, seconds: float | None = None) -> tuple[bytes, tree_sitter.Tree]:
-    """The source bytes and tree of ``text``, for ``definitions`` and ``python_imports``.
+# Whole-line comments, blanked before a Python parse: tree-sitter's Python grammar takes time
+# quadratic in a run of comment lines after a statement (5,000: ~2 s; 20,000: ~30 s), and
+# nothing here reads Python comments. Spaces keep every byte offset and line where it was.
+_PY_COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#[^\n]*")
 
-    Raises:
-        TimeoutError: the parse took longer than ``seconds`` (tree-sitter has inputs that
-            take it half a minute: 20,000 comment lines in a row).
-    """
+
+def parse(text: str, language: str) -> tuple[bytes, tree_sitter.Tree]:
+    """The source bytes and tree of ``text``, for ``definitions`` and ``python_imports``
+    (Python comment lines blanked: the returned bytes are what was parsed)."""
     source = text.encode("utf-8", "surrogatepass")
-    parser = get_parser(language)
-    if seconds is None:
-        return source, parser.parse(source)
-    deadline = time.monotonic() + seconds
-    try:
-        tree = parser.parse(
-            lambda at, _: source[at : at + 65536],
-            progress_callback=lambda *_: time.monotonic() > deadline,
-        )
-    except ValueError:  # what tree-sitter raises when the callback stops it
-        raise TimeoutError(f"parse took over {seconds} s") from None
-    return source, tree
+    if language == "python" and b"#" in source:
+        source = _PY_COMMENT_LINE.sub(lambda m: b" " * len(m.group()), source)
+    return source, get_parser(language).parse(source)
 
 
 def definitions(
@@ -156,7 +149,7 @@ def definitions(
             if kind not in KINDS or not names:
                 continue
             for node in nodes:
-                name = _text(names[0])
+                name = _text(names[0], source)
                 key = (node.start_byte, name)
                 if key in seen:
                     continue
@@ -165,23 +158,23 @@ def definitions(
                     Definition(
                         name=name,
                         kind=kind,
-                        container=_container(node) if kind != "function" else "",
+                        container=_container(node, source) if kind != "function" else "",
                         line=node.start_point[0],
                         signature=_signature(node, source),
-                        doc=_doc(node),
+                        doc=_doc(node, source),
                     )
                 )
     out.sort(key=lambda d: d.line)
     return out
 
 
-def _dotted(node: tree_sitter.Node) -> tuple[str, int]:
+def _dotted(node: tree_sitter.Node, source: bytes) -> tuple[str, int]:
     """(module, level) of a dotted_name or relative_import node."""
     if node.type != "relative_import":
-        return _text(node), 0
+        return _text(node, source), 0
     prefix = next((c for c in node.children if c.type == "import_prefix"), None)
     name = next((c for c in node.named_children if c.type == "dotted_name"), None)
-    return _text(name), len(_text(prefix))
+    return _text(name, source), len(_text(prefix, source))
 
 
 # Statements that may hold an import; expressions are never entered (most of a tree's nodes).
@@ -195,7 +188,7 @@ _HOLDS_STATEMENTS = {
 def python_imports(text: str, parsed: tuple[bytes, tree_sitter.Tree] | None = None) -> list[Import]:
     """Every ``import`` / ``from ... import`` binding of a Python file, in file order (those
     inside functions and ``try`` blocks too); a broken statement gives what parsed."""
-    _, tree = parsed or parse(text, "python")
+    source, tree = parsed or parse(text, "python")
     out: list[Import] = []
     stack = [tree.root_node]
     while stack:
@@ -204,18 +197,20 @@ def python_imports(text: str, parsed: tuple[bytes, tree_sitter.Tree] | None = No
             for item in node.named_children:
                 target = item.child_by_field_name("name") if item.type == "aliased_import" else item
                 alias = item.child_by_field_name("alias") if item.type == "aliased_import" else None
-                module = _text(target)
-                bound = _text(alias) or module.split(".", 1)[0]
+                module = _text(target, source)
+                bound = _text(alias, source) or module.split(".", 1)[0]
                 out.append(Import(module=module, level=0, name="", bound=bound))
         elif node.type == "import_from_statement":
-            source = node.child_by_field_name("module_name")
-            module, level = _dotted(source) if source is not None else ("", 0)
+            from_node = node.child_by_field_name("module_name")
+            module, level = _dotted(from_node, source) if from_node is not None else ("", 0)
             for item in node.children_by_field_name("name"):
                 target = item.child_by_field_name("name") if item.type == "aliased_import" else item
                 alias = item.child_by_field_name("alias") if item.type == "aliased_import" else None
-                name = _text(target)
+                name = _text(target, source)
                 out.append(
-                    Import(module=module, level=level, name=name, bound=_text(alias) or name)
+                    Import(
+                        module=module, level=level, name=name, bound=_text(alias, source) or name
+                    )
                 )
         elif node.type in _HOLDS_STATEMENTS:
             stack.extend(reversed(node.named_children))

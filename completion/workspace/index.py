@@ -14,7 +14,6 @@ from grammars.definitions import Definition, Import, definitions, parse, python_
 from .files import FileLimits, IgnoreRules, indexable, walk
 
 DEFAULT_MAX_BYTES = 32_000_000
-PARSE_SECONDS = 2.0  # a file whose parse takes longer is left out (pathological input)
 _PY_SUFFIXES = (".py", ".pyi")
 
 
@@ -167,11 +166,7 @@ class WorkspaceIndex:
             text = full.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
-        try:
-            parsed = parse(text, language, PARSE_SECONDS)
-        except TimeoutError:
-            self.remove(full)
-            return False
+        parsed = parse(text, language)
         entry = FileEntry(
             path=rel,
             language=language,

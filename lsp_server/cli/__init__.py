@@ -7,10 +7,10 @@ import signal
 import sys
 from typing import NoReturn
 
-from . import bench, calibrate, complete, convert, models, options, server
+from . import bench, calibrate, complete, convert, index, models, options, server
 
 # Each module adds its subcommand(s) with add_parser(sub); the order is the order of --help.
-COMMANDS = (complete, server, bench, calibrate, convert, models, options)
+COMMANDS = (complete, server, bench, calibrate, convert, models, options, index)
 
 
 class OneLineParser(argparse.ArgumentParser):
