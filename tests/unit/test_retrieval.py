@@ -76,12 +76,16 @@ def test_hints_sit_above_the_cursor_line_indented(engine, index: WorkspaceIndex)
 def test_grounding_puts_the_name_in_reach(engine, index: WorkspaceIndex) -> None:
     # The name exists only in the unopened file: without grounding the model cannot write it.
     found = retrieve(index, APP, len(APP), "app.py", "python")
+    # The session's engine is not reseeded per request: what is sampled depends on the tests
+    # before, so this asserts on the candidates, not on which one ranks first.
     for seed in range(3):
         req = request(seed=seed)
         without = suggest_grounded(engine, req, lambda r: found.apply(r, inline=True), when="never")
         with_ = suggest_grounded(engine, req, lambda r: found.apply(r, inline=True), when="always")
-        assert not without.grounded and "nicate_widget" not in (top_text(without.outcome) or "")
-        assert with_.grounded and (top_text(with_.outcome) or "").startswith("nicate_widget(")
+        plain = [s.text for s in without.outcome.ranking.all_scored]
+        grounded = [s.text for s in with_.outcome.ranking.all_scored]
+        assert not without.grounded and not any("nicate_widget" in t for t in plain), plain
+        assert with_.grounded and any(t.startswith("nicate_widget(") for t in grounded), grounded
 
 
 def test_entropy_rule_decides_whether_to_regenerate(engine, index: WorkspaceIndex) -> None:
