@@ -225,10 +225,12 @@ class GroundingOptions:
         "cursor uses in the prompt.",
     )
     automatic: str = opt(
-        "entropy",
-        "When automatic suggestions use the index: `entropy` (answer from the open files "
-        "first; retrieve and regenerate once when the model is unsure), `always` or `never`. "
-        "Invoked suggestions always use it.",
+        "never",
+        "When automatic suggestions use the index: `never`, `entropy` (answer from the open "
+        "files first; retrieve and regenerate once when the model is unsure) or `always`. "
+        "Invoked suggestions always use it. Off while typing by default: the shipped model is "
+        "unsure of most lines, so `entropy` regenerates about 4 requests in 5 (typing p50 "
+        "113 -> 293 ms) and shows 20 suggestions instead of 17 in 80 requests.",
         enum=WHEN,
     )
     below_confidence: float = opt(
