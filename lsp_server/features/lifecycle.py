@@ -113,7 +113,9 @@ def register(server: EntropyServer) -> None:
         for work in ls.startup:
             ls.spawn(work(ls))
         if ls.models.needs_load(ls.suggester.options.model):
-            await load_model(ls)
+            # In the background, not awaited here: a client that leaves while the model loads
+            # cancels this handler, and pygls logs a cancelled handler as a traceback.
+            ls.spawn(load_model(ls))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from e2e_helpers import CLIENTS, SERVER
-from lsprotocol import types
+from e2e_helpers import CLIENTS, SERVER, answer_registrations
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 
@@ -30,13 +29,7 @@ async def client(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     assert isinstance(lc, LanguageClient)
     lc.spec = request.param  # type: ignore[attr-defined]
     lc.state_dir = tmp_path / "state"  # type: ignore[attr-defined]
-    # Editors answer dynamic registrations (the server registers a file watcher, #15).
-    lc.registrations = []  # type: ignore[attr-defined]
-
-    @lc.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        lc.registrations.append(params)  # type: ignore[attr-defined]
-
+    answer_registrations(lc)
     yield lc
     await lc.shutdown_session()
     await lc.stop()

@@ -29,6 +29,16 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def answer_registrations(lc: LanguageClient) -> None:
+    """Answers client/registerCapability as editors do (the server registers a file watcher
+    for the workspace index, #15); what was registered lands in ``lc.registrations``."""
+    lc.registrations = []  # type: ignore[attr-defined]
+
+    @lc.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        lc.registrations.append(params)  # type: ignore[attr-defined]
+
+
 async def initialize(
     lc: LanguageClient, options: dict[str, Any] | None = None, *, wait_model: bool = True
 ) -> types.InitializeResult:

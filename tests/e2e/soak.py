@@ -39,6 +39,11 @@ class Soak:
         """RSS growth from the first sample after warm-up to the last."""
         return self.rss[-1][1] - self.rss[1][1] if len(self.rss) > 2 else 0
 
+    def growth_after(self, done: int) -> int:
+        """The highest RSS sampled after ``done`` requests, minus the sample at ``done``."""
+        base = dict(self.rss)[done]
+        return max(kib for n, kib in self.rss if n >= done) - base
+
 
 def _doc(client, uri: str, text: str, version: int) -> None:
     client.notify(

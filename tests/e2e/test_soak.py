@@ -18,11 +18,12 @@ def prefix_cache_budget() -> int:
 
 
 async def test_requests_with_edits_and_closes_keep_memory_flat(tmp_path: Path) -> None:
-    soak = await run(tmp_path, requests=40, every=10)
-    assert sum(soak.answers.values()) == 40 and set(soak.answers) <= ANSWERED, soak.answers
-    assert soak.answers["result"] >= 25
-    # 320 didChange notifications: pygls kept ~2 KB each; the 1 MB neighbour's snippet windows
-    # were kept per version (17.6 MB an edit). Bounded now: no growth past noise and the prefix
-    # cache, which fills up to its budget (the model state of the lines above each cursor).
-    assert soak.growth_kib < 25_000 + prefix_cache_budget() // 1024, soak.rss
+    soak = await run(tmp_path, requests=100, every=10)
+    assert sum(soak.answers.values()) == 100 and set(soak.answers) <= ANSWERED, soak.answers
+    assert soak.answers["result"] >= 60
+    # 800 didChange notifications: pygls kept ~2 KB each; the 1 MB neighbour's snippet windows
+    # were kept per version (17.6 MB an edit, 5 edits in the second half). Bounded now: after
+    # the warm-up (RSS rises for the first ~40 requests, measured 145 -> 226-230 MB) no growth
+    # past noise and the prefix cache, which fills up to its budget. Measured: 3.7-8.2 MB.
+    assert soak.growth_after(50) < 25_000 + prefix_cache_budget() // 1024, soak.rss
     assert soak.stats["cacheEntries"] <= 256

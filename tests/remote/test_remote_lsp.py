@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from conftest import API_KEY, API_KEY_ENV, LlamaServer, free_port
-from e2e_helpers import INVOKED, SERVER, end_of, initialize, inline_params, open_doc, stats
+from e2e_helpers import (
+    INVOKED,
+    SERVER,
+    answer_registrations,
+    end_of,
+    initialize,
+    inline_params,
+    open_doc,
+    stats,
+)
 from fault_proxy import FaultProxy
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
@@ -42,6 +51,7 @@ async def lsp(llama_server: LlamaServer, tmp_path) -> AsyncIterator[LanguageClie
     lc = await ClientServerConfig(server_command=SERVER, server_env=env).start()
     assert isinstance(lc, LanguageClient)
     lc.spec = "visual_studio_code"  # type: ignore[attr-defined]
+    answer_registrations(lc)
     yield lc
     await lc.shutdown_session()
     await lc.stop()
