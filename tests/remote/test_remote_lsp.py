@@ -169,12 +169,6 @@ async def test_faults_give_one_message_and_the_server_keeps_answering(
             new = [m.message for m in lsp.messages[seen:]]
             assert len(new) == 1 and expected in new[0], (fault, new)
         await switch(lsp, remote(proxy.url("pass")))
-        # Suggestions again once the server is healthy. llama.cpp's sampled candidates can all
-        # come back empty for one request (seen once in CI: an abstain with 6 empty samples),
-        # so the server gets three requests to show one (three documents: the answer cache
-        # would repeat an empty answer for the same one).
-        docs = [open_doc(lsp, f"again{k}.py", RISKY_DOC) for k in range(3)]
-        answers = [await ask(lsp, doc, RISKY) for doc in docs]
-        assert any(answers), "the server stopped answering after the faults"
+        assert await ask(lsp, uri, RISKY), "the server stopped answering after the faults"
     finally:
         proxy.close()
