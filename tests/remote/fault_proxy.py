@@ -26,8 +26,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "http503":
             self._send(503, b'{"error": {"message": "model overloaded, retry later"}}')
             return
-        if fault == "slow":
-            time.sleep(3)
+        if fault == "slow":  # never reaches llama.cpp: a late request there would interrupt
+            time.sleep(3)  # (llama-cpp-python stops a stream when a new request arrives) the
+            self._send(504, b'{"error": {"message": "gateway timeout"}}')  # next test's requests
+            return
         headers = {k: self.headers.get(k, "") for k in ("Authorization", "Content-Type")}
         with httpx.stream(
             "POST", f"{self.upstream}/{rest}", content=body, headers=headers, timeout=30
