@@ -127,3 +127,21 @@ def remote_settings(args: argparse.Namespace) -> RemoteSettings | None:
     return RemoteSettings(
         args.url, args.model_name, args.api_key_env, args.request_timeout, args.top_logprobs
     )
+
+
+def settings_json(text: str) -> dict:
+    """Server settings as an editor sends them (a JSON object), checked like the server does."""
+    import json
+
+    from ..config import parse
+
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: not JSON ({exc.msg})") from None
+    if not isinstance(raw, dict):
+        raise argparse.ArgumentTypeError(f"{text}: settings must be a JSON object")
+    _, problems = parse(raw)
+    if problems:
+        raise argparse.ArgumentTypeError(f"{text}: {'; '.join(problems)}")
+    return raw

@@ -10,7 +10,14 @@ from pathlib import Path
 from bench.run import SUITES, BenchConfig, run_bench
 from completion import CompletionError
 
-from .args import add_engine_options, bounded_int, output_dir, readable_file, remote_settings
+from .args import (
+    add_engine_options,
+    bounded_int,
+    output_dir,
+    readable_file,
+    remote_settings,
+    settings_json,
+)
 
 
 def add_parser(sub) -> None:
@@ -82,7 +89,7 @@ def add_parser(sub) -> None:
         type=bounded_int(0, None),
         default=0,
         help="prompt tokens at most (0: the model's window; the server's automatic trigger "
-        "uses 256)",
+        "uses 128)",
     )
     p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
     p.add_argument("--seed", type=int, default=0)
@@ -114,6 +121,12 @@ def add_parser(sub) -> None:
         type=bounded_int(0, 200),
         default=6,
         help="lines typed per file (6; 0: no typing replay)",
+    )
+    lat.add_argument(
+        "--replay-settings",
+        type=settings_json,
+        help="server settings (JSON, as an editor sends them) for one more 1-thread server "
+        'typing side by side with the defaults, e.g. \'{"automatic": {"promptTokens": 256}}\'',
     )
     lat.add_argument(
         "--random-weights",

@@ -39,6 +39,7 @@ class LatencyConfig:
     seed: int
     max_tokens: int = 48
     random_weights: bool = False
+    extra_settings: dict | None = None  # one more 1-thread server with these settings
 
 
 def default_replay_files() -> tuple[Path, ...]:
@@ -109,6 +110,10 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
         del engine, llama
     model: dict[str, object] = {"path": cfg.model} if cfg.model else {}
     settings = {f"threads={t}": {"model": {**model, "threads": t}} for t in THREADS}
+    if cfg.extra_settings:
+        more = cfg.extra_settings
+        name = f"threads=1, {json.dumps(more, separators=(',', ':'))}"
+        settings[name] = {**more, "model": {**more.get("model", {}), **model, "threads": 1}}
     for path in cfg.replay_files if cfg.replay_lines else ():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         say(f"workload (b): typing {cfg.replay_lines} lines of {path.name} ({lines} lines)")
@@ -160,7 +165,8 @@ def markdown(report: dict, command: str) -> str:
             if not name.startswith("threads="):
                 continue
             out.append(
-                f"| {file} ({data['lines']} lines) | {name.split('=')[1]} | {r['requests']} "
+                f"| {file} ({data['lines']} lines) | {name.removeprefix('threads=')} "
+                f"| {r['requests']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} | {r['after_pause_p50_ms']} "
                 f"| {r['model_calls']} | {r['avoided']} | {r['rss_mb']} |"
             )
@@ -216,6 +222,7 @@ def config_from(args: argparse.Namespace) -> LatencyConfig:
         seed=args.seed,
         max_tokens=args.max_tokens or (16 if args.random_weights else 48),
         random_weights=args.random_weights,
+        extra_settings=args.replay_settings,
     )
 
 

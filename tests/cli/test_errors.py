@@ -66,6 +66,10 @@ CASES = {
         ("bench", "--suite", "flags", "--prompt-format", "bogus"),
         ("bogus",),
     ),
+    "bench --replay-settings bad option": (
+        ("bench", "--suite", "latency", "--replay-settings", '{"automatic": {"promptTokens": -3}}'),
+        ("--replay-settings", "promptTokens must be >= 0"),
+    ),
     "calibrate --limit 5": (("calibrate", "--limit", "5", EXAMPLE), ("--limit",)),
 }
 

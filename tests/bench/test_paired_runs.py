@@ -1,0 +1,46 @@
+"""scripts/paired_runs.py: two bench runs compared task by task, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "paired_runs.py"
+
+
+def tasks(path: Path, tops: dict[str, bool]) -> Path:
+    with path.open("w") as f:
+        for task, right in tops.items():
+            cands = [{"text": "x", "correct": right, "exact": right}, {"correct": not right}]
+            f.write(json.dumps({"task_id": task, "candidates": cands}) + "\n")
+        f.write(json.dumps({"task_id": "empty", "candidates": []}) + "\n")
+    return path
+
+
+def run(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True
+    )
+
+
+def test_the_paired_difference_counts_only_the_top_suggestion_of_shared_tasks(tmp_path):
+    a = tasks(tmp_path / "a.jsonl", {"t1": False, "t2": False, "t3": True, "only-a": True})
+    b = tasks(tmp_path / "b.jsonl", {"t1": True, "t2": True, "t3": True})
+    r = run(a, b, "--metric", "exact")
+    assert r.returncode == 0, r.stderr
+    # 4 shared tasks (t1-t3, empty): A 1 of 4, B 3 of 4; every resample gains 0 to +100.
+    assert "4 tasks, top suggestion exact: A 25.0%, B 75.0%, B - A +50.0 points" in r.stdout
+    same = run(a, a)
+    assert "B - A +0.0 points [+0.0, +0.0]" in same.stdout
+
+
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    good = tasks(tmp_path / "good.jsonl", {"t1": True})
+    for args in ((bad, good), (good, tmp_path / "missing.jsonl"), (good, tmp_path)):
+        r = run(*args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "error" in r.stderr
