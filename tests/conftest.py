@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import os
+from pathlib import Path
+
 import pytest
 
 from completion import CT2Engine
@@ -12,3 +16,16 @@ def engine() -> CT2Engine:
     # One thread: the shipped model is small enough that one thread beats two, and the
     # tests then leave a core free.
     return CT2Engine(None, device="cpu", threads=1)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject's addopts): one worker per core this process may use, counting a
+    container's CPU quota, and at most 8 (each worker starts servers that load the model)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:  # cgroup v2: "max 100000" or "<quota> <period>"
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores or 1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, min(cores or 1, 8))
