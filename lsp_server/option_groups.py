@@ -113,7 +113,7 @@ class TriggerOptions:
     top_k: int = opt(50, "Top-k sampling (0: off).", minimum=0)
     max_tokens: int = opt(48, "Tokens generated at most.", minimum=1, maximum=2048)
     prompt_tokens: int = opt(
-        128,
+        256,
         "Prompt tokens at most (0: the model's whole window). Shorter is faster: each decoding "
         "step copies the attention cache of the whole prompt.",
         minimum=0,

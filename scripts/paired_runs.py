@@ -1,10 +1,12 @@
 """Compares two benchmark runs of the same suite task by task: the top suggestion's pass (or exact
 match) in run A and in run B, and the paired difference B - A with a 95% bootstrap interval.
 
-Usage: python scripts/paired_runs.py A_TASKS.jsonl B_TASKS.jsonl [--metric correct|exact]
+Usage: python scripts/paired_runs.py A_TASKS.jsonl B_TASKS.jsonl [--metric correct|exact|identifier]
+       [--context none|open-files|repo|repo-on-entropy]
 
 Each file is the ``*-tasks.jsonl`` a ``bench`` run writes to its ``--out`` folder; only the
-tasks both runs have are compared. Use it to judge a setting (a prompt budget, a candidate
+tasks both runs have are compared. For the repo suite, ``--context`` picks which of its
+contexts is compared (its rows hold the top suggestion of each). Use it to judge a setting (a prompt budget, a candidate
 count): run the same suite, seed and limit with each value, then compare. A difference whose
 interval holds 0 is not one the data shows.
 """
@@ -19,13 +21,16 @@ from pathlib import Path
 from bench.metrics import bootstrap
 
 
-def top_hits(path: Path, metric: str) -> dict[str, float]:
+def top_hits(path: Path, metric: str, context: str | None = None) -> dict[str, float]:
     """Task id -> 1.0 when the top suggestion is right by ``metric``, else 0.0."""
     hits: dict[str, float] = {}
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             try:
                 row = json.loads(line)
+                if context is not None:  # the repo suite: one scored top per context
+                    hits[row["id"]] = float(bool(row[context][metric]))
+                    continue
                 top = row["candidates"][0] if row["candidates"] else None
                 hits[row["task_id"]] = float(bool(top and top[metric]))
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -51,10 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("a", type=Path, help="run A's tasks JSONL")
     p.add_argument("b", type=Path, help="run B's tasks JSONL")
-    p.add_argument("--metric", choices=("correct", "exact"), default="correct")
+    p.add_argument("--metric", choices=("correct", "exact", "identifier"), default="correct")
+    p.add_argument(
+        "--context",
+        choices=("none", "open-files", "repo", "repo-on-entropy"),
+        help="repo suite runs: the context compared",
+    )
     args = p.parse_args(argv)
     try:
-        r = compare(top_hits(args.a, args.metric), top_hits(args.b, args.metric))
+        r = compare(
+            top_hits(args.a, args.metric, args.context),
+            top_hits(args.b, args.metric, args.context),
+        )
     except (OSError, ValueError) as exc:
         print(f"paired_runs: error: {exc}", file=sys.stderr)
         return 2

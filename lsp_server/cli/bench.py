@@ -89,7 +89,7 @@ def add_parser(sub) -> None:
         type=bounded_int(0, None),
         default=0,
         help="prompt tokens at most (0: the model's window; the server's automatic trigger "
-        "uses 128)",
+        "uses 256)",
     )
     p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
     p.add_argument("--seed", type=int, default=0)
@@ -126,7 +126,7 @@ def add_parser(sub) -> None:
         "--replay-settings",
         type=settings_json,
         help="server settings (JSON, as an editor sends them) for one more 1-thread server "
-        'typing side by side with the defaults, e.g. \'{"automatic": {"promptTokens": 256}}\'',
+        'typing side by side with the defaults, e.g. \'{"automatic": {"promptTokens": 128}}\'',
     )
     lat.add_argument(
         "--random-weights",

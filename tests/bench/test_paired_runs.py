@@ -44,3 +44,20 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path):
         r = run(*args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "error" in r.stderr
+
+
+def test_a_repo_suite_context_is_compared_on_its_own(tmp_path):
+    def repo_run(path: Path, none: list[bool], repo: list[bool]) -> Path:
+        rows = [
+            {"id": f"t{k}", "none": {"exact": n, "identifier": n}, "repo": {"exact": r}}
+            for k, (n, r) in enumerate(zip(none, repo))
+        ]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    a = repo_run(tmp_path / "a.jsonl", [True, False], [False, False])
+    b = repo_run(tmp_path / "b.jsonl", [False, False], [True, True])
+    r = run(a, b, "--context", "none", "--metric", "identifier")
+    assert "2 tasks, top suggestion identifier: A 50.0%, B 0.0%, B - A -50.0" in r.stdout, r.stderr
+    r = run(a, b, "--context", "repo", "--metric", "exact")
+    assert "A 0.0%, B 100.0%, B - A +100.0 points [+100.0, +100.0]" in r.stdout, r.stderr

@@ -192,5 +192,5 @@ async def test_each_trigger_asks_the_engine_with_its_own_budget(tmp_path: Path) 
     await s.answer(URI, end(), Trigger.INVOKED, typing_through=False)
     automatic, invoked = engine.policies
     # Typing: a short prompt and one sampled call; asking: the whole window and a greedy one.
-    assert (automatic.prompt_tokens, automatic.include_greedy) == (128, False)
+    assert (automatic.prompt_tokens, automatic.include_greedy) == (256, False)
     assert (invoked.prompt_tokens, invoked.include_greedy) == (0, True)
