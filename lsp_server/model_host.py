@@ -19,6 +19,9 @@ T = TypeVar("T")
 # Seconds a model load may take: the shipped model loads in under 1 s, a 7B model from a
 # local disk in under a minute; a load that takes longer is reading a file that never ends.
 LOAD_TIMEOUT = 180.0
+# Seconds shutdown waits for a load still in progress: a process that exits while CTranslate2
+# builds a generator on another thread can abort in C++ teardown (SIGABRT, seen once in CI).
+EXIT_WAIT = 10.0
 
 
 def load_engine(options: ModelOptions) -> Engine:
@@ -64,6 +67,7 @@ class ModelHost:
         self._loader = loader
         self.load_timeout = load_timeout
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entropy-model")
+        self._loading: set[threading.Thread] = set()  # load threads still running
         self._load: asyncio.Future[Engine] | None = None
         self._options: ModelOptions | None = None
         self.engine: Engine | None = None
@@ -133,8 +137,12 @@ class ModelHost:
                 loop.call_soon_threadsafe(settle, result, exc)
             except RuntimeError:
                 pass  # the loop is gone (server exited)
+            finally:
+                self._loading.discard(threading.current_thread())
 
-        threading.Thread(target=run, name="entropy-model-load", daemon=True).start()
+        thread = threading.Thread(target=run, name="entropy-model-load", daemon=True)
+        self._loading.add(thread)
+        thread.start()
         try:
             return await asyncio.wait_for(fut, self.load_timeout)
         except TimeoutError:
@@ -159,5 +167,10 @@ class ModelHost:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: float = EXIT_WAIT) -> None:
+        """Stops the model thread, and waits up to ``wait`` seconds for loads in progress to end
+        (a load that never ends, such as a FIFO read, is left behind after that)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + wait
+        for thread in list(self._loading):
+            thread.join(max(0.0, deadline - time.monotonic()))

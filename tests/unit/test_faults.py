@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -123,3 +124,33 @@ def test_telemetry_is_private_and_has_no_text_unless_asked(tmp_path: Path) -> No
     Telemetry(fresh).write({"event": "x"})
     assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
     assert "text" not in json.loads(path.read_text().splitlines()[-1])
+
+
+async def test_shutdown_waits_for_a_load_in_progress_within_a_bound() -> None:
+    started, release = threading.Event(), threading.Event()
+    loading: list[threading.Thread] = []
+
+    def slow(o):  # a load still running when the editor says exit
+        loading.append(threading.current_thread())
+        started.set()
+        release.wait(0.5)
+        return load_engine(o)
+
+    host = ModelHost(slow)
+    pending = host.start(Options().model)
+    await asyncio.sleep(0)  # the load thread starts
+    assert started.wait(5)
+    host.shutdown()  # returns once the load has ended, so the process never exits mid-load
+    assert loading and not loading[0].is_alive()
+    assert pending.done() or await asyncio.wait_for(pending, 5)
+
+    started.clear()
+    stuck = ModelHost(lambda o: (started.set(), release.wait(30), load_engine(o))[2])
+    release.clear()
+    stuck.start(Options().model)
+    await asyncio.sleep(0)
+    assert started.wait(5)
+    t = time.perf_counter()
+    stuck.shutdown(wait=0.2)  # a load that does not end is left behind after the bound
+    assert 0.15 < time.perf_counter() - t < 2
+    release.set()
