@@ -18,14 +18,17 @@ def engine() -> CT2Engine:
     return CT2Engine(None, device="cpu", threads=1)
 
 
+def _cgroup_cpus() -> int | None:
+    """CPUs a cgroup v2 quota allows ("<quota> <period>" in cpu.max), None without a quota."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        return None if quota == "max" else math.ceil(int(quota) / int(period))
+    except (OSError, ValueError):  # no cgroup v2 here, or a format this does not know
+        return None
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto` (pyproject's addopts): one worker per core this process may use, counting a
     container's CPU quota, and at most 8 (each worker starts servers that load the model)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:  # cgroup v2: "max 100000" or "<quota> <period>"
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
-        if quota != "max":
-            cores = min(cores or 1, math.ceil(int(quota) / int(period)))
-    except (OSError, ValueError):
-        pass
-    return max(1, min(cores or 1, 8))
+    return max(1, min(cores or 1, _cgroup_cpus() or 8, 8))
