@@ -22,6 +22,7 @@ from .repo_suite import run_repo_suite
 from .report import suite_report, task_record
 from .runner import Runner, sampling_policy, select
 from .sandbox import Sandbox
+from .suites import ENGINE_SUITES, MODEL_SUITE_NAMES, REPO_SUITE, STATIC_SUITE_NAMES, SUITES
 from .tasks import Task
 
 
@@ -94,9 +95,8 @@ MODEL_SUITES: dict[str, ModelSuite] = {
 STATIC_SUITES: dict[str, Callable[[BenchConfig], dict]] = {
     "flags": lambda c: flags_report(c.limit, c.seed),
 }
-REPO_SUITE = "repo"  # cross-file lines, four contexts side by side (bench/repo_suite.py)
-SUITES = (*MODEL_SUITES, REPO_SUITE, *STATIC_SUITES)
-ENGINE_SUITES = (*MODEL_SUITES, REPO_SUITE)
+# bench/suites.py names the suites for the command line; these tables say what each runs.
+assert tuple(MODEL_SUITES) == MODEL_SUITE_NAMES and tuple(STATIC_SUITES) == STATIC_SUITE_NAMES
 
 
 def _lines_path(c: BenchConfig) -> str:

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenizers import Tokenizer
 
@@ -21,10 +21,12 @@ from .engine import DEFAULT_MODEL_DIR, MAX_AUTO_CONTEXT, CT2Engine
 from .errors import GenerationCancelled, ModelLoadError, TokenizerNotFoundError
 from .fim import PROMPT_FORMATS, detect, stop_tokens
 from .modeldir import declared_languages
-from .openai_client import Choice, CompletionsClient
 from .prompt import Prompt, TokenText
 from .topk_entropy import topk_entropy
 from .types import Sample, SamplingPolicy
+
+if TYPE_CHECKING:  # httpx is imported when a remote engine is built, not by every process
+    from .openai_client import Choice, CompletionsClient
 
 
 def _line_done(ch: Choice) -> bool:
@@ -93,6 +95,8 @@ class RemoteEngine:
             self._ids.setdefault(text, i)
         self.model_name = model_name
         self.top_logprobs = top_logprobs
+        from .openai_client import CompletionsClient
+
         self.client = CompletionsClient(
             url,
             api_key_env=api_key_env,

@@ -18,6 +18,38 @@ def engine() -> CT2Engine:
     return CT2Engine(None, device="cpu", threads=1)
 
 
+# Files that take 10 s or more on 2 cores (pytest --durations), longest first. With -n, xdist
+# hands out whole files in collection order (pyproject's --no-loadscope-reorder keeps it), so
+# these start first and the short files fill in around them; in path order the VS Code test
+# started last and one worker idled for ~20 s at the end.
+LONG_FILES = (
+    "editors/test_vscode.py",
+    "e2e/test_soak.py",
+    "e2e/test_completion.py",
+    "cli/test_complete_cli.py",
+    "remote/test_remote_lsp.py",
+    "remote/test_remote_engine.py",
+    "cli/test_errors.py",
+    "model/test_engine.py",
+    "e2e/test_options.py",
+    "e2e/test_tcp.py",
+)
+_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long files first (see LONG_FILES); the rest keep their order (a stable sort)."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+
+    def key(item: pytest.Item) -> int:
+        try:
+            return rank.get(item.path.relative_to(_TESTS).as_posix(), len(rank))
+        except ValueError:  # a test outside tests/
+            return len(rank)
+
+    items.sort(key=key)
+
+
 def _cgroup_cpus() -> int | None:
     """CPUs a cgroup v2 quota allows ("<quota> <period>" in cpu.max), None without a quota."""
     try:

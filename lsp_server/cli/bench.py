@@ -7,8 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from bench.run import SUITES, BenchConfig, run_bench
-from completion import CompletionError
+from bench.suites import SUITES
 
 from .args import (
     add_engine_options,
@@ -183,6 +182,9 @@ def command_line(args: argparse.Namespace, suites: tuple[str, ...]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bench.run import BenchConfig, run_bench  # the suites' modules: only for this command
+    from completion import CompletionError
+
     suites = tuple(dict.fromkeys(args.suite or ["humaneval-single"]))
     if "latency" in suites:
         from .latency import run_suite

@@ -1,25 +1,19 @@
-"""`entropy-complete complete` end to end, as a user runs it (subprocess, real shipped model)."""
+"""`entropy-complete complete` end to end on the real shipped model: through ``main`` in this
+process, and once as a subprocess, as a user runs it."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import as_user, cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "greeter.py"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lsp_server", *args], capture_output=True, text=True, timeout=120
-    )
-
-
 def test_table_output_lists_ranked_suggestions() -> None:
-    r = cli("complete", str(EXAMPLE), "--line", "10", "--column", "16", "--threads", "1")
+    r = as_user("complete", str(EXAMPLE), "--line", "10", "--column", "16", "--threads", "1")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("model ") and "python" in lines[0]

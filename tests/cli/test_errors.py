@@ -1,5 +1,6 @@
 """Every bad command line a new user was seen to type ends in one line on stderr and exit code 2,
-naming the bad value — never a traceback (subprocess, as a user runs it)."""
+naming the bad value — never a traceback (in-process through ``main``; ``serve`` and one
+``complete`` case as a subprocess, as a user runs them)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import as_user
+from cli_runner import cli as in_process
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "greeter.py")
 AT = ("--line", "10", "--column", "16")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lsp_server", *args], capture_output=True, text=True, timeout=120
-    )
+    """``serve`` sets up logging and sockets for a process of its own: run as a user would."""
+    return as_user(*args) if args[0] == "serve" else in_process(*args)
 
 
 def one_line_error(r: subprocess.CompletedProcess, *needles: str) -> None:
@@ -78,6 +80,11 @@ CASES = {
 def test_bad_input_gives_one_line_and_exit_code_2(case: str) -> None:
     args, needles = CASES[case]
     one_line_error(cli(*args), *needles)
+
+
+def test_the_console_command_gives_the_same_one_line() -> None:
+    args, needles = CASES["complete --threads -1"]
+    one_line_error(as_user(*args), *needles)
 
 
 def test_bench_out_under_a_file(a_file: Path) -> None:

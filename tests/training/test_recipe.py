@@ -10,16 +10,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("torch", reason="the training recipe needs torch (pip install torch==2.13.0)")
-
 from training import corpus, sources
 from training import tokenizer as tokmod
 from training.data import SpecialIds, Stream, fim_transform, pick_hole, windows
-from training.train import TrainConfig, lr_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SP = SpecialIds(eot=0, prefix=1, middle=2, suffix=3)
 NL = 10  # the newline token in the hand-made rows below
+
+
+def _train():
+    """``training.train``, imported by the tests that train: torch and transformers take ~8 s
+    to import, which every pytest worker would otherwise pay while collecting this file."""
+    pytest.importorskip(
+        "torch", reason="the training recipe needs torch (pip install torch==2.13.0)"
+    )
+    pytest.importorskip("transformers")
+    from training import train
+
+    return train
 
 
 def _row(n_lines: int = 12, per_line: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +176,9 @@ def test_fim_samples_never_run_across_rows():
 
 
 def test_schedule_warms_up_then_decays_to_the_floor():
-    cfg = TrainConfig(lr=1e-3, min_lr=1e-4, warmup_steps=10)
+    train = _train()
+    lr_at = train.lr_at
+    cfg = train.TrainConfig(lr=1e-3, min_lr=1e-4, warmup_steps=10)
     assert lr_at(cfg, 0, 0.0) == pytest.approx(1e-4)
     assert lr_at(cfg, 9, 0.0) == pytest.approx(1e-3)
     assert lr_at(cfg, 50, 0.5) == pytest.approx(1e-4 + 0.5 * 9e-4)
@@ -187,11 +198,12 @@ def test_tokenizer_keeps_fim_tokens_whole_and_splits_newlines():
     assert tok.decode(tok.encode(texts[0]).ids) == texts[0]
 
 
-# A model small enough to train in a second, on rows of _row()'s ids.
-TINY = TrainConfig(
-    hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
-    min_lr=3e-4, warmup_steps=2, steps=8, threads=1, bf16=False, eval_every_s=1e9,
-)  # fmt: skip
+def _tiny(train):
+    """A model small enough to train in a second, on rows of _row()'s ids."""
+    return train.TrainConfig(
+        hidden=32, layers=1, heads=2, intermediate=64, seq_len=32, batch=4, lr=3e-3,
+        min_lr=3e-4, warmup_steps=2, steps=8, threads=1, bf16=False, eval_every_s=1e9,
+    )  # fmt: skip
 
 
 def _tiny_files() -> list[np.ndarray]:
@@ -199,11 +211,9 @@ def _tiny_files() -> list[np.ndarray]:
 
 
 def test_a_few_real_training_steps_lower_the_loss(tmp_path):
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    from training.train import evaluate, make_model, train
-
-    cfg = replace(TINY, steps=30)
+    recipe = _train()
+    evaluate, make_model, train = recipe.evaluate, recipe.make_model, recipe.train
+    cfg = replace(_tiny(recipe), steps=30)
     files = _tiny_files()
     model = make_model(cfg, 256, SP)
     before = evaluate(model, files[:1], 100, SP.eot, cfg)["valid_nats_per_token"]
@@ -216,12 +226,11 @@ def test_a_few_real_training_steps_lower_the_loss(tmp_path):
 
 def test_the_same_seed_repeats_a_run_exactly(tmp_path):
     """What the model card's Reproduce commands rely on: a run is a function of its seed."""
-    pytest.importorskip("transformers")
+    recipe = _train()
     import torch
 
-    from training.train import make_model, train
-
-    cfg = TINY
+    make_model, train = recipe.make_model, recipe.train
+    cfg = _tiny(recipe)
     files = _tiny_files()
 
     def run(seed: int, out: Path) -> dict:
