@@ -1,9 +1,11 @@
-"""Shared fixtures: the shipped default model, loaded once per test session."""
+"""Shared fixtures (the shipped default model, loaded once per test session) and how `pytest -n`
+schedules the files: the long ones first, folders with slow session fixtures on one worker."""
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -18,23 +20,41 @@ def engine() -> CT2Engine:
     return CT2Engine(None, device="cpu", threads=1)
 
 
-# Files that take 10 s or more on 2 cores (pytest --durations), longest first. With -n, xdist
-# hands out whole files in collection order (pyproject's --no-loadscope-reorder keeps it), so
-# these start first and the short files fill in around them; in path order the VS Code test
-# started last and one worker idled for ~20 s at the end.
+# Files (or folders, ending in "/") that take 10 s or more on 2 cores (pytest --durations),
+# longest first. With -n, xdist hands out whole files in collection order (pyproject's
+# --no-loadscope-reorder keeps it), so these start first and the short files fill in around
+# them; in path order the VS Code test started last and one worker idled for ~20 s at the end.
 LONG_FILES = (
     "editors/test_vscode.py",
+    "remote/",
     "e2e/test_soak.py",
+    "arch/",
     "e2e/test_completion.py",
-    "cli/test_complete_cli.py",
-    "remote/test_remote_lsp.py",
-    "remote/test_remote_engine.py",
-    "cli/test_errors.py",
     "model/test_engine.py",
     "e2e/test_options.py",
     "e2e/test_tcp.py",
+    "bench/test_sandbox.py",
+    "e2e/test_review.py",
 )
+# Folders whose files share session fixtures that are slow to build: each runs on one worker,
+# so they are built once (the llama.cpp server; the tiny transformers models, whose imports
+# take ~8 s, which the training recipe's tests pay too).
+SHARED_WORKER = {"remote/": "remote", "arch/": "torch", "training/": "torch"}
 _TESTS = Path(__file__).parent
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.relative_to(_TESTS).as_posix()
+    except ValueError:  # a test outside tests/
+        return ""
+
+
+def _prefixed(table: Iterable[str], relative: str) -> str | None:
+    """The first entry of ``table`` that is ``relative`` or a folder above it."""
+    return next(
+        (k for k in table if relative == k or (k.endswith("/") and relative.startswith(k))), None
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,12 +62,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     rank = {name: i for i, name in enumerate(LONG_FILES)}
 
     def key(item: pytest.Item) -> int:
-        try:
-            return rank.get(item.path.relative_to(_TESTS).as_posix(), len(rank))
-        except ValueError:  # a test outside tests/
-            return len(rank)
+        entry = _prefixed(LONG_FILES, _relative(item.path))
+        return len(rank) if entry is None else rank[entry]
 
     items.sort(key=key)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadfile`, except that each SHARED_WORKER folder is one unit of work."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtures(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            entry = _prefixed(SHARED_WORKER, file.removeprefix("tests/"))
+            return file if entry is None else f"shared:{SHARED_WORKER[entry]}"
+
+    return SharedFixtures(config, log)
 
 
 def _cgroup_cpus() -> int | None:
