@@ -21,7 +21,6 @@ from grammars import (
     char_to_byte,
     encode,
     get_parser,
-    load_query,
     parse_with_insert,
     query_source,
 )
@@ -30,7 +29,6 @@ from . import resolve
 from .rulefile import (
     FILE_FIELDS,
     Rule,
-    check_captures,
     compile_query,
     extra_queries,
     parse_rules,
@@ -64,18 +62,35 @@ def flag_record(flag: Any, *names: str) -> dict[str, Any]:
 
 
 class RuleSet:
-    """The rules table plus the compiled sensitive-API query of each language."""
+    """The rules table plus the sensitive-API query of each language, compiled on first use."""
 
     def __init__(
         self,
         rules: Mapping[str, Rule],
         sources: Mapping[str, str],
-        queries: Mapping[str, tree_sitter.Query],
+        queries: Mapping[str, tree_sitter.Query] | None = None,
     ) -> None:
-        """Use `RuleSet.default()` or `.extended(...)`; this takes already-checked parts."""
+        """Use `RuleSet.default()` or `.extended(...)`; this takes already-checked parts.
+
+        A language's query is compiled when it is first needed (compiling all nine shipped ones
+        took 0.28 s of every server's start, where one language is the usual case).
+        """
         self._rules = MappingProxyType(dict(rules))
         self._sources = dict(sources)  # kept so extended() can append to a language's query
-        self._queries = dict(queries)
+        self._queries = dict(queries or {})
+
+    def query(self, language: str) -> tree_sitter.Query | None:
+        """The language's compiled query (compiled now if it was not), None if it has none.
+
+        Raises:
+            RuleError: the query does not compile or captures a name that is not a rule id.
+        """
+        query = self._queries.get(language)
+        if query is None and language in self._sources:
+            where = f"grammars/queries/{language}/{QUERY_KIND}.scm"
+            query = compile_query(language, self._sources[language], self._rules, where)
+            self._queries[language] = query
+        return query
 
     @classmethod
     def default(cls) -> RuleSet:
@@ -90,7 +105,7 @@ class RuleSet:
     @property
     def languages(self) -> tuple[str, ...]:
         """Languages that have a sensitive-API query."""
-        return tuple(self._queries)
+        return tuple(self._sources)
 
     def extended(self, extra_rules_file: str | Path) -> RuleSet:
         """A new RuleSet with a user's rules and queries added (same ids override).
@@ -117,7 +132,8 @@ class RuleSet:
             raise RuleError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(FILE_FIELDS)}")
         rules = {**self._rules, **parse_rules(data.get("rules", {}), where)}
         sources = dict(self._sources)
-        queries = dict(self._queries)
+        queries = dict(self._queries)  # the languages the file extends are compiled below,
+        # now, so that its errors are reported when it is loaded
         for language, extra in extra_queries(data, path.parent, where):
             at = f"{where}: query for {language}"
             compile_query(
@@ -129,7 +145,7 @@ class RuleSet:
 
     def find(self, text: str, language: str) -> list[tuple[Rule, int, int]]:
         """All hits in `text` as (rule, start, end) code-point spans, sorted by position."""
-        if language not in self._queries:
+        if self.query(language) is None:
             return []
         data = encode(text)
         tree = get_parser(language).parse(data)
@@ -147,7 +163,7 @@ class RuleSet:
         end_byte: int | None = None,
     ) -> Iterator[tuple[Rule, int, int]]:
         """Hits in a parsed tree as (rule, start_byte, end_byte), optionally near a byte range."""
-        query = self._queries.get(language)
+        query = self.query(language)
         if query is None:
             return
         cursor = tree_sitter.QueryCursor(query)
@@ -191,15 +207,12 @@ def _default_rule_set() -> RuleSet:
     where = "grammars/rules.json"
     table = json.loads(resources.files("grammars").joinpath("rules.json").read_text("utf-8"))
     rules = parse_rules(table.get("rules"), where)
-    sources: dict[str, str] = {}
-    queries: dict[str, tree_sitter.Query] = {}
-    for language in LANGUAGES:
-        query = load_query(language, QUERY_KIND)
-        source = query_source(language, QUERY_KIND)
-        if query is not None and source is not None:
-            check_captures(query, rules, f"grammars/queries/{language}/{QUERY_KIND}.scm")
-            sources[language], queries[language] = source, query
-    return RuleSet(rules, sources, queries)
+    sources = {
+        language: source
+        for language in LANGUAGES
+        if (source := query_source(language, QUERY_KIND)) is not None
+    }
+    return RuleSet(rules, sources)
 
 
 def _token_entropy(

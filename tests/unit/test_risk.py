@@ -173,6 +173,16 @@ def test_rules_table_matches_the_queries() -> None:
     )
 
 
+def test_every_shipped_query_compiles_and_captures_rule_ids() -> None:
+    # Queries compile on first use (a server's start compiles none); each must still be valid.
+    rules = RuleSet.default()
+    assert {"python", "javascript", "typescript"} <= set(rules.languages)
+    for language in rules.languages:
+        query = rules.query(language)
+        assert query is not None and query.capture_count > 0, language
+    assert rules.query("cobol") is None
+
+
 # --- find_flags ----------------------------------------------------------------------------
 
 
