@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from e2e_helpers import initialize, open_doc, plain
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -37,6 +38,7 @@ def accept_args(uri: str, flags: list[dict]) -> list[dict]:
     ]
 
 
+@pytest.mark.any_client  # diagnostics and commands do not read the client's capabilities
 async def test_flagged_accept_then_mark_as_reviewed(client: LanguageClient) -> None:
     await initialize(client, wait_model=False)  # accepting needs no model
     uri = open_doc(client, "review_me.py", BEFORE + INSERTED + "\n")
@@ -94,6 +96,7 @@ async def test_flagged_accept_then_mark_as_reviewed(client: LanguageClient) -> N
     await _until(lambda: len(client.diagnostics[uri]) == 0)
 
 
+@pytest.mark.any_client  # diagnostics and commands do not read the client's capabilities
 async def test_unflagged_accept_publishes_nothing(client: LanguageClient) -> None:
     await initialize(client, wait_model=False)
     uri = open_doc(client, "review_me.py", BEFORE + INSERTED + "\n")

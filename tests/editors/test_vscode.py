@@ -123,6 +123,11 @@ def test_vscode_ghost_text_review_flag_and_mark_as_reviewed(tmp_path: Path, vsix
                 "editor.suggestOnTriggerCharacters": False,
                 "editor.wordBasedSuggestions": "off",
                 "editor.minimap.enabled": False,
+                # Headless Chromium paints in software: a blinking cursor and animations
+                # repaint all the time the test waits.
+                "editor.cursorBlinking": "solid",
+                "workbench.reduceMotion": "on",
+                "editor.smoothScrolling": False,
                 "editor.hover.delay": 300,
                 "files.autoSave": "off",
             },
