@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 from completion import Mode
@@ -46,7 +47,10 @@ def source_files(root: Path) -> list[Path]:
             timeout=60,
         ).stdout.decode("utf-8", "replace")
         paths = [root / p for p in out.split("\0") if p]
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError) as exc:
+        # Said, because the walk can take files git would not (build output, untracked files).
+        why = "git is not installed" if isinstance(exc, OSError) else "not a git checkout"
+        print(f"note: {root}: {why}; taking its files by walking it", file=sys.stderr)
         paths = [
             p
             for p in root.rglob("*")

@@ -16,10 +16,15 @@ def make_repo(root: Path) -> None:
     (root / "node_modules" / "x.js").write_text("module.exports = 1234567;\n")
 
 
-def test_tasks_cut_lines_of_known_languages(tmp_path: Path) -> None:
+def test_tasks_cut_lines_of_known_languages(tmp_path: Path, capsys) -> None:
     make_repo(tmp_path)
     names = sorted(p.name for p in source_files(tmp_path))
     assert names == ["a.py", "b.ts"]
+    # Not a git checkout: the files come from a walk, and the user is told so in one line.
+    note = capsys.readouterr().err.strip().splitlines()
+    assert note == [
+        f"note: {tmp_path.resolve()}: not a git checkout; taking its files by walking it"
+    ]
     tasks = line_tasks(tmp_path, limit=50, seed=0)
     assert tasks and len(tasks) == len({t.id for t in tasks})
     for t in tasks:
