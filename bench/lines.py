@@ -49,7 +49,13 @@ def source_files(root: Path) -> list[Path]:
         paths = [root / p for p in out.split("\0") if p]
     except (OSError, subprocess.SubprocessError) as exc:
         # Said, because the walk can take files git would not (build output, untracked files).
-        why = "git is not installed" if isinstance(exc, OSError) else "not a git checkout"
+        why = (
+            "git is not installed"
+            if isinstance(exc, OSError)
+            else "git ls-files timed out"
+            if isinstance(exc, subprocess.TimeoutExpired)
+            else "not a git checkout"
+        )
         print(f"note: {root}: {why}; taking its files by walking it", file=sys.stderr)
         paths = [
             p

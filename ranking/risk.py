@@ -132,8 +132,8 @@ class RuleSet:
             raise RuleError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(FILE_FIELDS)}")
         rules = {**self._rules, **parse_rules(data.get("rules", {}), where)}
         sources = dict(self._sources)
-        queries = dict(self._queries)  # the languages the file extends are compiled below,
-        # now, so that its errors are reported when it is loaded
+        # The languages the file extends are compiled now, so its errors show when it loads.
+        queries = dict(self._queries)
         for language, extra in extra_queries(data, path.parent, where):
             at = f"{where}: query for {language}"
             compile_query(

@@ -40,14 +40,11 @@ LONG_FILES = (
 # so they are built once (the llama.cpp server; the tiny transformers models, whose imports
 # take ~8 s, which the training recipe's tests pay too).
 SHARED_WORKER = {"remote/": "remote", "arch/": "torch", "training/": "torch"}
-_TESTS = Path(__file__).parent
 
 
-def _relative(path: Path) -> str:
-    try:
-        return path.relative_to(_TESTS).as_posix()
-    except ValueError:  # a test outside tests/
-        return ""
+def _under_tests(nodeid: str) -> str:
+    """A test's file relative to tests/ ("e2e/test_soak.py"), from its node id."""
+    return nodeid.split("::", 1)[0].removeprefix("tests/")
 
 
 def _prefixed(table: Iterable[str], relative: str) -> str | None:
@@ -62,7 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     rank = {name: i for i, name in enumerate(LONG_FILES)}
 
     def key(item: pytest.Item) -> int:
-        entry = _prefixed(LONG_FILES, _relative(item.path))
+        entry = _prefixed(LONG_FILES, _under_tests(item.nodeid))
         return len(rank) if entry is None else rank[entry]
 
     items.sort(key=key)
@@ -77,7 +74,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     class SharedFixtures(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             file = super()._split_scope(nodeid)
-            entry = _prefixed(SHARED_WORKER, file.removeprefix("tests/"))
+            entry = _prefixed(SHARED_WORKER, _under_tests(file))
             return file if entry is None else f"shared:{SHARED_WORKER[entry]}"
 
     return SharedFixtures(config, log)

@@ -111,3 +111,11 @@ def test_tasks_in_languages_the_model_does_not_declare_are_left_out() -> None:
     assert [t.id for t in kept] == ["a"] and skipped == {"typescript": 1, "rust": 1}
     anything = SimpleNamespace(info=SimpleNamespace(languages=None))
     assert _known_languages(tasks, anything) == (tasks, {})
+
+
+def test_the_command_lines_suite_names_are_the_suites_that_run() -> None:
+    from bench.run import MODEL_SUITES, STATIC_SUITES
+    from bench.suites import MODEL_SUITE_NAMES, STATIC_SUITE_NAMES
+
+    assert tuple(MODEL_SUITES) == MODEL_SUITE_NAMES
+    assert tuple(STATIC_SUITES) == STATIC_SUITE_NAMES

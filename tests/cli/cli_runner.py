@@ -22,9 +22,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(list(args))
-        except SystemExit as e:  # argparse's usage errors, --help
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
-            if isinstance(e.code, str):
+        except SystemExit as e:  # argparse's usage errors, --help; as the interpreter does:
+            code = 0 if e.code is None else e.code if isinstance(e.code, int) else 1
+            if not isinstance(e.code, int | None):
                 print(e.code, file=sys.stderr)
     return subprocess.CompletedProcess(
         ["entropy-complete", *args], code, out.getvalue(), err.getvalue()
