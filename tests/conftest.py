@@ -29,12 +29,12 @@ LONG_FILES = (
     "remote/",
     "e2e/test_soak.py",
     "arch/",
-    "e2e/test_completion.py",
+    "e2e/test_tcp.py",
     "model/test_engine.py",
     "e2e/test_options.py",
-    "e2e/test_tcp.py",
+    "e2e/test_fuzz.py",
+    "e2e/test_protocol_errors.py",
     "bench/test_sandbox.py",
-    "e2e/test_review.py",
 )
 # Folders whose files share session fixtures that are slow to build: each runs on one worker,
 # so they are built once (the llama.cpp server; the tiny transformers models, whose imports

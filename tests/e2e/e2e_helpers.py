@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,33 @@ async def initialize(
     if wait_model:
         await wait_for(lc, lambda s: s["modelLoaded"], what="the model to load")
     return result
+
+
+def _holds(want: dict[str, Any], have: dict[str, Any]) -> bool:
+    """Every leaf of ``want`` has its value in ``have`` (the server's options, camelCase)."""
+    return all(
+        _holds(v, have.get(k, {})) if isinstance(v, dict) else have.get(k) == v
+        for k, v in want.items()
+    )
+
+
+async def push(lc: LanguageClient, options: dict[str, Any]) -> None:
+    """Pushes ``options`` as the client's whole settings and waits until the server has them."""
+    lc.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"entropyComplete": options})
+    )
+    await wait_for(lc, lambda s: _holds(options, s["options"]), what="the pushed settings")
+
+
+@contextlib.asynccontextmanager
+async def pushed(lc: LanguageClient, over: dict[str, Any]) -> AsyncIterator[None]:
+    """A shared server's settings with ``over`` on top for the block, then as they were."""
+    base = lc.options  # type: ignore[attr-defined]
+    await push(lc, merge(base, over))
+    try:
+        yield
+    finally:
+        await push(lc, base)
 
 
 async def stats(lc: LanguageClient) -> dict[str, Any]:

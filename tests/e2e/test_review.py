@@ -1,5 +1,6 @@
 """The review flow end to end: a flagged accept publishes a Warning on the inserted code, the
-"Mark as reviewed" code action clears it, unflagged accepts publish nothing."""
+"Mark as reviewed" code action clears it, unflagged accepts publish nothing. One server serves the
+module (conftest's ``server``); each test reviews a document of its own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import uuid
 
 import pytest
-from e2e_helpers import initialize, open_doc, plain
+from e2e_helpers import open_doc, plain
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -22,6 +23,7 @@ FLAG = {
     "entropy": 2.3,
     "reviewRequired": True,
 }
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def accept_args(uri: str, flags: list[dict]) -> list[dict]:
@@ -39,18 +41,17 @@ def accept_args(uri: str, flags: list[dict]) -> list[dict]:
 
 
 @pytest.mark.any_client  # diagnostics and commands do not read the client's capabilities
-async def test_flagged_accept_then_mark_as_reviewed(client: LanguageClient) -> None:
-    await initialize(client, wait_model=False)  # accepting needs no model
-    uri = open_doc(client, "review_me.py", BEFORE + INSERTED + "\n")
+async def test_flagged_accept_then_mark_as_reviewed(server: LanguageClient) -> None:
+    uri = open_doc(server, "review_me.py", BEFORE + INSERTED + "\n")
 
-    marked = await client.workspace_execute_command_async(
+    marked = await server.workspace_execute_command_async(
         types.ExecuteCommandParams(
             command="entropyComplete.accept", arguments=accept_args(uri, [FLAG])
         )
     )
     assert marked == 1
-    await _until(lambda: client.diagnostics.get(uri))
-    (diag,) = client.diagnostics[uri]
+    await _until(lambda: server.diagnostics.get(uri))
+    (diag,) = server.diagnostics[uri]
     assert diag.severity == types.DiagnosticSeverity.Warning
     assert diag.code == "py.subprocess-shell" and diag.source == "entropy-complete"
     assert diag.message.startswith("uncertain call to subprocess with shell=True — review")
@@ -61,7 +62,7 @@ async def test_flagged_accept_then_mark_as_reviewed(client: LanguageClient) -> N
     )
 
     # A line added above moves the diagnostic along with the code.
-    client.text_document_did_change(
+    server.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[
@@ -73,43 +74,42 @@ async def test_flagged_accept_then_mark_as_reviewed(client: LanguageClient) -> N
         )
     )
     await _until(
-        lambda: client.diagnostics[uri] and client.diagnostics[uri][0].range.start.line == 5
+        lambda: server.diagnostics[uri] and server.diagnostics[uri][0].range.start.line == 5
     )
 
     actions = await raw_request(
-        client,
+        server,
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
-            range=client.diagnostics[uri][0].range,
-            context=types.CodeActionContext(diagnostics=list(client.diagnostics[uri])),
+            range=server.diagnostics[uri][0].range,
+            context=types.CodeActionContext(diagnostics=list(server.diagnostics[uri])),
         ),
     )
     (action,) = actions
     assert action["title"] == "Mark as reviewed" and action["kind"] == "quickfix"
     assert action["diagnostics"][0]["code"] == "py.subprocess-shell"
     command = action["command"]
-    done = await client.workspace_execute_command_async(
+    done = await server.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command["command"], arguments=command["arguments"])
     )
     assert done is True
-    await _until(lambda: len(client.diagnostics[uri]) == 0)
+    await _until(lambda: len(server.diagnostics[uri]) == 0)
 
 
 @pytest.mark.any_client  # diagnostics and commands do not read the client's capabilities
-async def test_unflagged_accept_publishes_nothing(client: LanguageClient) -> None:
-    await initialize(client, wait_model=False)
-    uri = open_doc(client, "review_me.py", BEFORE + INSERTED + "\n")
+async def test_unflagged_accept_publishes_nothing(server: LanguageClient) -> None:
+    uri = open_doc(server, "review_unflagged.py", BEFORE + INSERTED + "\n")
     annotated = {**FLAG, "entropy": 0.2, "reviewRequired": False}  # known API, model was sure
     for flags in ([], [annotated]):
-        marked = await client.workspace_execute_command_async(
+        marked = await server.workspace_execute_command_async(
             types.ExecuteCommandParams(
                 command="entropyComplete.accept", arguments=accept_args(uri, flags)
             )
         )
         assert marked == 0
     # Diagnostics would have been sent before the command's response.
-    assert uri not in client.diagnostics
+    assert uri not in server.diagnostics
 
 
 async def raw_request(client: LanguageClient, method: str, params: object) -> object:
