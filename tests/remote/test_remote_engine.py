@@ -5,8 +5,6 @@ and the `complete` and `bench` commands with --backend openai."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ from conftest import API_KEY_ENV, ROOT, LlamaServer
 from completion import CT2Engine, SamplingPolicy
 from completion.prompt import build
 from completion.remote import RemoteEngine
+from tests.cli.cli_runner import cli
 
 SNIPPETS = [
     "import os\n\n\ndef read(path):\n    with open(path) as f:\n        return ",
@@ -59,23 +58,13 @@ def test_same_tokens_and_close_entropy_as_the_local_engine(llama_server: LlamaSe
     remote.close()
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lsp_server", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-
-
 def remote_flags(server: LlamaServer) -> list[str]:
     return ["--backend", "openai", "--url", server.url, "--api-key-env", API_KEY_ENV]
 
 
 def test_complete_command_with_a_remote_model(llama_server: LlamaServer) -> None:
     done = cli(
-        "complete", "examples/greeter.py", "--line", "10", "--column", "16", "--json",
+        "complete", str(ROOT / "examples" / "greeter.py"), "--line", "10", "--column", "16", "--json",
         *remote_flags(llama_server),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
