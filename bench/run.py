@@ -44,7 +44,7 @@ class BenchConfig:
     device: str = "auto"
     compute_type: str = "auto"
     threads: int = 1
-    prompt_format: str = "auto"  # "auto" (the model's own choice), "fim" or "prefix"
+    prompt_format: str = "auto"  # "auto" (the model's own choice), "fim", "spm" or "prefix"
     remote: RemoteSettings | None = None  # an OpenAI-compatible server instead of CTranslate2
     lines_path: str | None = None
     lines_hole: str = "rest"  # the lines suite's hole: "rest" of the line or a "span" inside it

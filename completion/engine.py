@@ -19,7 +19,7 @@ from .errors import (
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
-from .fim import PROMPT_FORMATS, detect, stop_tokens
+from .fim import detect, family_label, for_format, stop_tokens
 from .healing import heal
 from .modeldir import (
     auto_threads,
@@ -117,11 +117,12 @@ class CT2Engine:
         vocab = self.tokenizer.get_vocab()
         self.template = detect(vocab)
         fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format
-        if fmt not in PROMPT_FORMATS or fmt == "auto":
-            raise ModelLoadError(f"prompt format must be auto, fim or prefix, not {fmt!r}")
-        # What prompts use: a model's card may prefer prefix-only prompts even when its
-        # tokenizer has FIM tokens (the shipped model completes far better that way).
-        self.prompt_template = self.template if fmt == "fim" else None
+        # What prompts use: a model's card may prefer prefix-only or suffix-first prompts even
+        # when its tokenizer has FIM tokens (whichever the model completes best).
+        try:
+            self.prompt_template = for_format(self.template, fmt)
+        except ValueError as e:
+            raise ModelLoadError(str(e)) from None
         # Every special token ends a candidate: the end/FIM tokens of the family, and any other
         # control token the tokenizer has, so that none is ever shown to a user as text.
         specials = [
@@ -141,8 +142,7 @@ class CT2Engine:
         self.info = ModelInfo(
             path=str(path),
             model_id=model_hash(path),
-            family=(self.template.family if self.template else "plain")
-            + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
+            family=family_label(self.template, self.prompt_template),
             device=dev,
             compute_type=self.generator.compute_type,
             context_tokens=window,
@@ -150,9 +150,11 @@ class CT2Engine:
             languages=declared_languages(meta.get("languages")),
             window_snap=WINDOW_SNAP_CHARS if budget > 0 else 0,
         )
-        middle = self.prompt_template.suffix if self.prompt_template else None
-        # Where the prefix section of a prompt ends (a new static prefix must end before it).
-        self._prefix_end_id = self.tokenizer.token_to_id(middle) if middle else None
+        t = self.prompt_template
+        # Where the prefix section of a prefix-suffix-middle prompt ends (a new static prefix
+        # must end before it); suffix-first and prefix-only prompts end with the prefix.
+        psm = t is not None and t.order == "psm"
+        self._prefix_end_id = self.tokenizer.token_to_id(t.suffix) if t and psm else None
 
     def _new_generator(self):
         import ctranslate2

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-# How prompts are built: "fim" (prefix, suffix, middle), "prefix" (the text before the cursor
-# only), or "auto" (the model's own entropy-complete.json choice).
-PROMPT_FORMATS: tuple[str, ...] = ("auto", "fim", "prefix")
+# How prompts are built: "fim" (prefix, suffix, middle: every family's standard order), "spm"
+# (suffix, prefix, middle: StarCoder's SPM variant, for models trained with it), "prefix" (the
+# text before the cursor only), or "auto" (the model's own entropy-complete.json choice).
+PROMPT_FORMATS: tuple[str, ...] = ("auto", "fim", "spm", "prefix")
 
 
 @dataclass(frozen=True, slots=True)
 class FimTemplate:
     """How one model family spells a fill-in-the-middle prompt.
 
-    ``order`` is "psm" (prefix, suffix, middle) for every family here; ``stop`` lists the tokens
-    that end a middle (end-of-text, the family's end-of-middle / file-separator tokens).
+    ``order`` is "psm" (prefix, suffix, middle) for every family here, or "spm" (see
+    ``for_format``); ``stop`` lists the tokens that end a middle (end-of-text, the family's
+    end-of-middle / file-separator tokens).
     """
 
     family: str
@@ -26,11 +28,42 @@ class FimTemplate:
     bos: str | None = None  # token to put first (e.g. CodeLlama's <s>)
     # Templates with a space between marker and text (CodeLlama's "<PRE> {prefix} <SUF>{suffix}").
     prefix_sep: str = ""
+    order: str = "psm"
 
     def render(self, prefix: str, suffix: str) -> str:
         """The prompt text (special tokens inline): the model continues with the middle."""
         head = self.bos or ""
+        if self.order == "spm":
+            return f"{head}{self.prefix}{self.suffix}{suffix}{self.middle}{prefix}"
         return f"{head}{self.prefix}{self.prefix_sep}{prefix}{self.suffix}{suffix}{self.middle}"
+
+
+def family_label(template: FimTemplate | None, used: FimTemplate | None) -> str:
+    """The model family as reports show it, with the prompt layout when it is not the usual."""
+    if template is None:
+        return "plain"
+    if used is None:
+        return f"{template.family} (prefix-only prompts)"
+    return template.family + (" (suffix-first prompts)" if used.order == "spm" else "")
+
+
+def for_format(template: FimTemplate | None, fmt: str) -> FimTemplate | None:
+    """The template prompts use for a resolved prompt format ("fim", "spm" or "prefix").
+
+    "spm" puts the text after the cursor first: ``<fim_prefix><fim_suffix>{suffix}<fim_middle>
+    {prefix}`` and the model continues with the middle (the SPM variant of Bavarian et al.,
+    2022, as StarCoder trained it). Its prompt ends with the text before the cursor, so the
+    part that stays the same while the user types is the whole prompt up to the cursor's line.
+    None means prefix-only prompts (also for a FIM format when the tokenizer has no FIM tokens).
+
+    Raises:
+        ValueError: an unknown format.
+    """
+    if fmt not in PROMPT_FORMATS or fmt == "auto":
+        raise ValueError(f"prompt format must be one of {', '.join(PROMPT_FORMATS)}, not {fmt!r}")
+    if fmt == "prefix" or template is None:
+        return None
+    return replace(template, order="spm") if fmt == "spm" else template
 
 
 # One row per family, checked in order: the first whose three markers are all in the vocabulary

@@ -152,7 +152,8 @@ def build(
     Args:
         tok: the model's tokenizer.
         vocab_text: decoded vocabulary (for token healing).
-        template: the FIM template, or None for a prefix-only prompt.
+        template: the FIM template (its ``order`` says psm or spm), or None for a prefix-only
+            prompt.
         text: the whole document.
         offset: the cursor, a str index into ``text``.
         budget: tokens available for the prompt (context minus generation room).
@@ -186,7 +187,7 @@ def build(
     if hint:
         head, sep, current = prefix.rpartition("\n")
         prefix = head + sep + hint + current
-    body = (template.prefix_sep if template else "") + prefix
+    body = (template.prefix_sep if template and template.order == "psm" else "") + prefix
     prefix_ids = ctx_ids + _encode(tok, body)
 
     heal_text = ""
@@ -211,13 +212,15 @@ def build(
             return i
 
         bos = tok.token_to_id(template.bos) if template.bos else None
-        ids = [
-            special(template.prefix),
-            *prefix_ids,
-            special(template.suffix),
-            *_encode(tok, suffix),
-            special(template.middle),
-        ]
+        pre_id, suf_id, mid_id = (
+            special(t) for t in (template.prefix, template.suffix, template.middle)
+        )
+        suffix_ids = _encode(tok, suffix)
+        if template.order == "spm":
+            # Suffix first: the prompt ends with the prefix, where the middle continues it.
+            ids = [pre_id, suf_id, *suffix_ids, mid_id, *prefix_ids]
+        else:
+            ids = [pre_id, *prefix_ids, suf_id, *suffix_ids, mid_id]
     if bos is not None:
         ids = [bos, *ids]
     if not ids:

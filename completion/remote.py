@@ -19,7 +19,7 @@ from tokenizers import Tokenizer
 from .backend import Engine, ModelInfo
 from .engine import DEFAULT_MODEL_DIR, MAX_AUTO_CONTEXT, CT2Engine
 from .errors import GenerationCancelled, ModelLoadError, TokenizerNotFoundError
-from .fim import PROMPT_FORMATS, detect, stop_tokens
+from .fim import detect, family_label, for_format, stop_tokens
 from .modeldir import declared_languages
 from .prompt import Prompt, TokenText
 from .topk_entropy import topk_entropy
@@ -82,9 +82,10 @@ class RemoteEngine:
         vocab = self.tokenizer.get_vocab()
         self.template = detect(vocab)
         fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format
-        if fmt not in PROMPT_FORMATS or fmt == "auto":
-            raise ModelLoadError(f"prompt format must be auto, fim or prefix, not {fmt!r}")
-        self.prompt_template = self.template if fmt == "fim" else None
+        try:
+            self.prompt_template = for_format(self.template, fmt)
+        except ValueError as e:
+            raise ModelLoadError(str(e)) from None
         specials = [t.content for t in self.tokenizer.get_added_tokens_decoder().values()]
         self.stops = tuple(dict.fromkeys([*stop_tokens(vocab, self.template), *specials]))
         self.stop_ids = frozenset(vocab[t] for t in self.stops if t in vocab)
@@ -114,8 +115,7 @@ class RemoteEngine:
         self.info = ModelInfo(
             path=str(path),
             model_id="remote-" + hashlib.sha256(key.encode()).hexdigest()[:10],
-            family=(self.template.family if self.template else "plain")
-            + ("" if self.prompt_template or not self.template else " (prefix-only prompts)"),
+            family=family_label(self.template, self.prompt_template),
             device=f"remote {self.client.url}",
             compute_type="server",
             context_tokens=int(

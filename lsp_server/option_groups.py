@@ -60,7 +60,9 @@ class ModelOptions:
     prompt_format: str = opt(
         "auto",
         "`auto` = the model's own choice (fill-in-the-middle when its tokenizer has FIM tokens, "
-        "unless its `entropy-complete.json` says `prefix`); `fim` or `prefix` to force one.",
+        "unless its `entropy-complete.json` says otherwise); `fim` (prefix, suffix, middle), "
+        "`spm` (suffix first: for models trained with it) or `prefix` (the text before the "
+        "cursor only) to force one.",
         enum=PROMPT_FORMATS,
     )
     confidence_model: str = opt(

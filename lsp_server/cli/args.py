@@ -100,7 +100,8 @@ def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> N
         "--prompt-format",
         type=choice(PROMPT_FORMATS),
         default="auto",
-        help="fill-in-the-middle or prefix-only prompts (auto: the model's own choice)",
+        help="fill-in-the-middle (fim; spm: suffix first) or prefix-only prompts "
+        "(auto: the model's own choice)",
     )
     g = p.add_argument_group("remote model (an OpenAI-compatible server: vLLM, llama.cpp)")
     g.add_argument("--backend", default="ctranslate2", type=choice(("ctranslate2", "openai")))

@@ -176,7 +176,10 @@ def test_repeatable_engine_gives_the_same_samples_whatever_ran_before() -> None:
     assert len({tuple(v) for v in forward.values()}) > 1
 
 
-def test_cached_prefixes_give_the_same_completions_and_are_reused() -> None:
+@pytest.mark.parametrize("prompt_format", ["prefix", "spm"])
+def test_cached_prefixes_give_the_same_completions_and_are_reused(prompt_format: str) -> None:
+    """Prefix-only and suffix-first prompts both end with the text before the cursor, so
+    while the user types a line everything above it is reused."""
     from pathlib import Path
 
     from completion import CompletionRequest, CT2Engine
@@ -189,8 +192,14 @@ def test_cached_prefixes_give_the_same_completions_and_are_reused() -> None:
     policy = SamplingPolicy(n=1, include_greedy=True, max_new_tokens=24, mode=Mode.LINE)
     # float32: the cached state is the same computation, so the completions must be identical
     # (int8 kernels round a long prefix forwarded alone slightly differently).
-    cached = CT2Engine(None, device="cpu", compute_type="float32", threads=1)
-    plain = CT2Engine(None, device="cpu", compute_type="float32", threads=1, prefix_cache_mb=0)
+    fp32 = {
+        "device": "cpu",
+        "compute_type": "float32",
+        "threads": 1,
+        "prompt_format": prompt_format,
+    }
+    cached = CT2Engine(None, **fp32)
+    plain = CT2Engine(None, **fp32, prefix_cache_mb=0)
     same = 0
     positions = range(line_start + 4, min(line_end, line_start + 10))  # six keystrokes
     for offset in positions:  # typing the line, keystroke by keystroke

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers
 
-from completion.fim import FIM_TABLE, detect, stop_tokens
+from completion.fim import FIM_TABLE, detect, family_label, for_format, stop_tokens
 
 FAMILY_TOKENS = {
     "starcoder": ["<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>"],
@@ -81,6 +81,20 @@ def test_render_orders_prefix_suffix_middle() -> None:
     assert star.render("a = ", "\nb") == "<fim_prefix>a = <fim_suffix>\nb<fim_middle>"
     llama = next(t for t in FIM_TABLE if t.family == "codellama")
     assert llama.render("x", "y").startswith("<s>▁<PRE> x▁<SUF>y")
+
+
+def test_suffix_first_order_and_formats() -> None:
+    star = next(t for t in FIM_TABLE if t.family == "starcoder")
+    spm = for_format(star, "spm")
+    assert spm is not None and spm.order == "spm"
+    assert spm.render("a = ", "\nb") == "<fim_prefix><fim_suffix>\nb<fim_middle>a = "
+    assert for_format(star, "fim") is star and for_format(star, "prefix") is None
+    assert for_format(None, "spm") is None  # no FIM tokens: prefix-only prompts
+    with pytest.raises(ValueError, match="auto, fim, spm, prefix"):
+        for_format(star, "middle-first")
+    assert family_label(star, spm) == "starcoder (suffix-first prompts)"
+    assert family_label(star, None) == "starcoder (prefix-only prompts)"
+    assert family_label(None, None) == "plain" and family_label(star, star) == "starcoder"
 
 
 def test_shipped_model_is_starcoder_family(engine) -> None:

@@ -44,6 +44,25 @@ def test_fim_layout_uses_the_family_markers(engine) -> None:
     assert p.heal_text == ""
 
 
+def test_suffix_first_layout_ends_with_the_prefix_and_heals_it(engine) -> None:
+    from completion.fim import for_format
+
+    spm = for_format(engine.template, "spm")
+    text = "import o\nprint(x)\n"
+    offset = len("import o")
+    p = build(engine.tokenizer, engine.vocab_text, spm, text, offset, 256)
+    psm = build(engine.tokenizer, engine.vocab_text, engine.template, text, offset, 256)
+    tid = engine.tokenizer.token_to_id
+    head = [tid("<fim_prefix>"), tid("<fim_suffix>")]
+    assert list(p.ids[:2]) == head
+    middle = p.ids.index(tid("<fim_middle>"))
+    # suffix, then the middle marker, then the prefix (healed: ` o` is re-typed by the model)
+    assert engine.tokenizer.decode(list(p.ids[2:middle])) == "\nprint(x)\n"
+    assert engine.tokenizer.decode(list(p.ids[middle + 1 :])) == "import"
+    assert p.heal_text == " o" and p.heal_text == psm.heal_text
+    assert sorted(p.ids) == sorted(psm.ids)  # the same tokens, in another order
+
+
 def test_token_healing_backs_off_mid_identifier(engine) -> None:
     """`import o`: the cursor sits inside a token (` os`); the prompt drops ` o` and the first
     generated token must start with it."""
