@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from completion import CompletionRequest, SamplingPolicy
+from completion.fim import ends_with_prefix
 from completion.workspace import WorkspaceIndex, retrieve
 from completion.workspace.neighbours import Neighbour, NeighbourIndex
 from ranking import ConfidenceModel, RankOptions
@@ -79,7 +80,9 @@ def run_task(
     found = retrieve(index, task.text, task.offset, task.path, "python", max_chars=max_chars)
     retrieve_s = time.perf_counter() - t0
     with_tabs = replace(request, context_snippets=tabs)
-    inline = engine.prompt_template is None if placement == "auto" else placement == "line"
+    inline = (
+        ends_with_prefix(engine.prompt_template) if placement == "auto" else placement == "line"
+    )
     grounded = found.apply(with_tabs, inline=inline)
     none, none_s = run(request)
     tabs_out, tabs_s = (none, none_s) if not tabs else run(with_tabs)

@@ -106,13 +106,13 @@ def _lines_path(c: BenchConfig) -> str:
 
 
 def _model_config(engine) -> dict:
-    info = engine.info
-    fmt = f"{info.family} fill-in-the-middle (prefix, suffix, middle)"
+    info, used = engine.info, engine.prompt_template
+    layout = "suffix, prefix, middle" if used and used.order == "spm" else "prefix, suffix, middle"
     return {
         "id": info.model_id,
         "path": info.path,
         "family": info.family,
-        "prompt_format": fmt if engine.prompt_template else "prefix only",
+        "prompt_format": f"fill-in-the-middle ({layout})" if used else "prefix only",
         "device": info.device,
         "compute_type": info.compute_type,
         "context_tokens": info.context_tokens,

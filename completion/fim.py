@@ -47,6 +47,12 @@ def family_label(template: FimTemplate | None, used: FimTemplate | None) -> str:
     return template.family + (" (suffix-first prompts)" if used.order == "spm" else "")
 
 
+def ends_with_prefix(used: FimTemplate | None) -> bool:
+    """Whether prompts end with the text before the cursor (prefix-only and suffix-first ones):
+    then what the model should use goes right above the cursor's line, where it reads last."""
+    return used is None or used.order == "spm"
+
+
 def for_format(template: FimTemplate | None, fmt: str) -> FimTemplate | None:
     """The template prompts use for a resolved prompt format ("fim", "spm" or "prefix").
 

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from completion import CompletionRequest, Engine
+from completion.fim import ends_with_prefix
 from completion.workspace.neighbours import Neighbour, NeighbourIndex
 from grammars import language_for
 from ranking import ConfidenceModel, RankOptions, RuleSet
@@ -82,7 +83,7 @@ class ContextSource:
         invoked request, for an automatic one when the model is unsure of its first answer
         (``grounding.automatic``). Runs on the model thread."""
         spec = language_for(request.language_id, request.path)
-        inline = engine.prompt_template is None  # prefix-only prompts: hints by the cursor
+        inline = ends_with_prefix(engine.prompt_template)  # then hints go by the cursor
 
         def ground(req: CompletionRequest) -> CompletionRequest | None:
             found = self.workspace.retrieve(req, spec.name if spec else None, options.max_chars)

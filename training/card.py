@@ -1,8 +1,8 @@
 """Rewrites the shipped MODEL_CARD.md with benchmark numbers taken from ``entropy-complete bench``.
 
-    entropy-complete bench --suite humaneval-single --limit 0 --out runs/prefix
-    entropy-complete bench --suite humaneval-single --limit 0 --prompt-format fim --out runs/fim
-    python -m training.card --bench runs/prefix --fim-bench runs/fim
+    entropy-complete bench --suite humaneval-single --limit 0 --out runs/shipped
+    entropy-complete bench --suite humaneval-single --limit 0 --prompt-format prefix --out runs/prefix
+    python -m training.card --bench runs/shipped --other-bench runs/prefix
 
 The card's training facts come from ``training/weights/training_state.json`` (written by the
 recipe); nothing in the evaluation table is typed by hand.
@@ -34,7 +34,7 @@ def _load(bench: Path) -> tuple[dict, dict]:
     return report["config"], report["suites"][SUITE]
 
 
-def evaluation(bench: Path, fim_bench: Path | None = None) -> dict[str, str]:
+def evaluation(bench: Path, other_bench: Path | None = None) -> dict[str, str]:
     """The card's evaluation rows from one (or two: prefix and FIM) benchmark reports."""
     config, suite = _load(bench)
     r = suite["rankers"]
@@ -51,12 +51,12 @@ def evaluation(bench: Path, fim_bench: Path | None = None) -> dict[str, str]:
             f"{ours['exact_match']['mean']:.1%} / {ours['edit_similarity']['mean']:.1%}"
         ),
     }
-    if fim_bench is not None:
-        _, fim = _load(fim_bench)
-        f_ours = fim["rankers"]["ours"]
-        rows["same with FIM prompts (`--prompt-format fim`)"] = (
+    if other_bench is not None:
+        other, alt = _load(other_bench)
+        f_ours = alt["rankers"]["ours"]
+        rows[f"same with {other['model']['prompt_format']} prompts"] = (
             f"pass@1 {f_ours['pass']['mean']:.1%}, exact match {f_ours['exact_match']['mean']:.1%}"
-            f" ({fim['n_tasks']:,} tasks)"
+            f" ({alt['n_tasks']:,} tasks)"
         )
     fitted = (suite.get("confidence") or {}).get("fitted") or {}
     if fitted.get("auroc") is not None:
@@ -81,12 +81,14 @@ def evaluation(bench: Path, fim_bench: Path | None = None) -> dict[str, str]:
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m training.card", description=__doc__)
     p.add_argument("--bench", type=Path, required=True, help="--out of a humaneval-single run")
-    p.add_argument("--fim-bench", type=Path, help="--out of the same run with --prompt-format fim")
+    p.add_argument(
+        "--other-bench", type=Path, help="--out of the same run with another --prompt-format"
+    )
     args = p.parse_args()
     summary = json.loads((WEIGHTS / "training_state.json").read_text())
     manifest = json.loads((WEIGHTS / "manifest.json").read_text())
     summary.setdefault("third_party", corpus.third_party_rows(manifest))
-    export.write_card(summary, SHIPPED, evaluation(args.bench, args.fim_bench))
+    export.write_card(summary, SHIPPED, evaluation(args.bench, args.other_bench))
     print(f"wrote {SHIPPED / 'MODEL_CARD.md'}")
 
 
