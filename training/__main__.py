@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import time
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -66,6 +67,23 @@ def bf16_is_fast() -> bool:
     return any(bool(getattr(cpu, c, lambda: False)()) for c in checks)
 
 
+def pick_tokenizer(work: Path, weights: Path | None, train_texts: list[str]):
+    """The run's tokenizer, kept in ``work`` so that continuing its checkpoint uses the same one:
+    the shipped weights' (``weights``, a --resume run), the one ``work`` already holds, or a new
+    one trained on ``train_texts``. A --resume run continued without --resume used to train a
+    new tokenizer whose ids did not match the checkpoint's model."""
+    from tokenizers import Tokenizer
+
+    kept = work / "tokenizer.json"
+    if weights is not None:
+        shutil.copy(weights / "tokenizer.json", kept)
+    elif not kept.exists():
+        t = time.monotonic()
+        tokmod.build(train_texts).save(str(kept))
+        print(f"tokenizer trained in {time.monotonic() - t:.0f}s")
+    return Tokenizer.from_file(str(kept))
+
+
 def _run_record(resume: bool, config: dict, state: dict, final: dict) -> dict:
     """One row of the run history: what the model card's Reproduce section repeats."""
     return {
@@ -92,7 +110,6 @@ def _history(prev: dict) -> list[dict]:
 
 def main() -> None:
     import torch
-    from tokenizers import Tokenizer
 
     args = _args()
     overrides = {
@@ -127,15 +144,7 @@ def main() -> None:
     valid_texts = corpus.read_texts(files, "valid")
     print(f"corpus {cfg.corpus}: {manifest['totals']} (Python {manifest['python_version']})")
 
-    if args.resume:
-        tok = Tokenizer.from_file(str(WEIGHTS / "tokenizer.json"))
-    elif (work / "tokenizer.json").exists():
-        tok = Tokenizer.from_file(str(work / "tokenizer.json"))
-    else:
-        t = time.monotonic()
-        tok = tokmod.build(train_texts)
-        tok.save(str(work / "tokenizer.json"))
-        print(f"tokenizer trained in {time.monotonic() - t:.0f}s")
+    tok = pick_tokenizer(work, WEIGHTS if args.resume else None, train_texts)
     ids = [
         tok.token_to_id(s)
         for s in (tokmod.EOT, tokmod.FIM_PREFIX, tokmod.FIM_MIDDLE, tokmod.FIM_SUFFIX)

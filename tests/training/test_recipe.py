@@ -198,6 +198,24 @@ def test_tokenizer_keeps_fim_tokens_whole_and_splits_newlines():
     assert tok.decode(tok.encode(texts[0]).ids) == texts[0]
 
 
+def test_a_resumed_run_keeps_its_tokenizer_for_the_checkpoint(tmp_path):
+    """Continuing a --resume run's checkpoint (the same command without --resume) must use the
+    shipped weights' tokenizer, not train a new one whose ids differ from the model's."""
+    _train()
+    from training.__main__ import pick_tokenizer
+
+    texts = ["def f(x):\n    return x\n\n\nclass A:\n    pass\n"] * 50
+    weights, work = tmp_path / "weights", tmp_path / "work"
+    weights.mkdir()
+    work.mkdir()
+    tokmod.build(texts, vocab_size=300).save(str(weights / "tokenizer.json"))
+    shipped = (weights / "tokenizer.json").read_text()
+    first = pick_tokenizer(work, weights, ["other text " * 40])  # python -m training --resume
+    again = pick_tokenizer(work, None, ["other text " * 40])  # the same run, continued
+    assert (work / "tokenizer.json").read_text() == shipped
+    assert first.get_vocab() == again.get_vocab()
+
+
 def _tiny(train):
     """A model small enough to train in a second, on rows of _row()'s ids."""
     return train.TrainConfig(
