@@ -19,7 +19,7 @@ from .errors import (
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
-from .fim import detect, family_label, for_format, stop_tokens
+from .fim import detect, ends_with_prefix, family_label, for_format, stop_tokens
 from .healing import heal
 from .modeldir import (
     auto_threads,
@@ -153,8 +153,8 @@ class CT2Engine:
         t = self.prompt_template
         # Where the prefix section of a prefix-suffix-middle prompt ends (a new static prefix
         # must end before it); suffix-first and prefix-only prompts end with the prefix.
-        psm = t is not None and t.order == "psm"
-        self._prefix_end_id = self.tokenizer.token_to_id(t.suffix) if t and psm else None
+        psm = t if t is not None and not ends_with_prefix(t) else None
+        self._prefix_end_id = self.tokenizer.token_to_id(psm.suffix) if psm else None
 
     def _new_generator(self):
         import ctranslate2
