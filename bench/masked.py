@@ -14,6 +14,7 @@ the benchmarks report:
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from pathlib import Path
 
 from .lines import _cut, code_lines, source_files
@@ -22,7 +23,7 @@ from .tasks import Task
 PLACEMENT_SHARES = (("official", 0.4), ("cut", 0.4), ("editor", 0.2))
 
 
-def _files(paths: list[Path]) -> list[Path]:
+def _files(paths: list[Path], languages: Collection[str] | None = None) -> list[Path]:
     from grammars import language_for
 
     out: list[Path] = []
@@ -35,6 +36,14 @@ def _files(paths: list[Path]) -> list[Path]:
             raise ValueError(f"no such file or directory: {p}")
     if not out:
         raise ValueError("no source files of a known language under the given paths")
+    if languages is not None:
+        # A model declares its languages and refuses others: mask only what it would complete.
+        out = [p for p in out if (spec := language_for(None, p.name)) and spec.name in languages]
+        if not out:
+            raise ValueError(
+                f"no source files in the model's languages ({', '.join(sorted(languages))}) "
+                "under the given paths"
+            )
     return sorted(set(out))
 
 
@@ -57,10 +66,13 @@ def _task(path: Path, text: str, start: int, kind: str, rng: random.Random) -> T
     return Task(f"editor/{where}", text[:start] + text[end:], start, line.rstrip(), path.name)
 
 
-def calibration_tasks(paths: list[str | Path], limit: int, seed: int) -> list[Task]:
-    """``limit`` seeded tasks from lines of code under ``paths``, placements mixed as above."""
+def calibration_tasks(
+    paths: list[str | Path], limit: int, seed: int, languages: Collection[str] | None = None
+) -> list[Task]:
+    """``limit`` seeded tasks from lines of code under ``paths``, placements mixed as above;
+    only files in ``languages`` (the model's declared ones) when given."""
     rng = random.Random(seed)
-    lines = code_lines(_files([Path(p) for p in paths]))
+    lines = code_lines(_files([Path(p) for p in paths], languages))
     if not lines:
         raise ValueError("no lines of code to mask under the given paths")
     kinds = [k for k, _ in PLACEMENT_SHARES]

@@ -101,7 +101,7 @@ class ModelOptions:
         _check(0 <= self.threads <= cores, f"model.threads must be 0 (automatic) to {cores}")
         _check(
             self.prompt_format in PROMPT_FORMATS,
-            "model.promptFormat must be auto, fim or prefix",
+            f"model.promptFormat must be one of {', '.join(PROMPT_FORMATS)}",
         )
 
 

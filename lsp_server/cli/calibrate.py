@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from completion import CompletionError
+from completion.fim import PROMPT_FORMATS
+
+from .args import choice
 
 
 def add_parser(sub) -> None:
@@ -28,6 +31,12 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--prompt-format",
+        type=choice(PROMPT_FORMATS),
+        default="auto",
+        help="the prompts to calibrate (auto: the model's own choice, what users get)",
+    )
     p.add_argument(
         "--out", type=Path, help="where to write the fit (default: MODEL/confidence.json)"
     )
@@ -83,9 +92,16 @@ def run(args: argparse.Namespace) -> int:
         if args.from_runs:
             runs, model_id, model_dir = load_runs(args.from_runs), "from runs", args.model
         else:
-            tasks = calibration_tasks(args.paths, args.limit, args.seed)
-            engine = CT2Engine(args.model, args.device, "auto", args.threads, repeatable=True)
+            engine = CT2Engine(
+                args.model,
+                args.device,
+                "auto",
+                args.threads,
+                prompt_format=args.prompt_format,
+                repeatable=True,
+            )
             model_id, model_dir = engine.info.model_id, engine.info.path
+            tasks = calibration_tasks(args.paths, args.limit, args.seed, engine.info.languages)
     except (CompletionError, ValueError, OSError) as e:
         return _fail(str(e))
     if model_dir is None and not args.dry_run and args.out is None:
@@ -100,13 +116,18 @@ def run(args: argparse.Namespace) -> int:
         runner = Runner(engine, policy, None, ConfidenceModel())
         runs = []
         bar = tqdm(tasks, desc="calibrate", unit="line", disable=args.quiet, file=sys.stderr)
-        for task in bar:
-            runs.append(runner.run(task))
+        try:
+            for task in bar:
+                runs.append(runner.run(task))
+        except CompletionError as e:  # the model failed on a masked line: say which, no trace
+            bar.close()
+            return _fail(f"{task.id}: {e}")
         if args.save_runs:
             args.save_runs.write_text(
                 "".join(json.dumps(task_record(r)) + "\n" for r in runs), encoding="utf-8"
             )
-    source = f"calibrate, model {model_id}, {len(runs)} masked lines, seed {args.seed}"
+    prompts = "" if args.prompt_format == "auto" else f", {args.prompt_format} prompts"
+    source = f"calibrate, model {model_id}{prompts}, {len(runs)} masked lines, seed {args.seed}"
     cal, held = halves(runs, args.seed)
     half = fit(cal, source + " (half)")
     print(f"model {model_id}: {len(runs)} masked lines")

@@ -30,3 +30,15 @@ def test_missing_paths_and_no_code_are_errors(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("words\n")
     with pytest.raises(ValueError, match="no source files"):
         calibration_tasks([tmp_path], 10, 0)
+
+
+def test_only_the_models_languages_are_masked(tmp_path: Path) -> None:
+    """A Python-only model refuses JavaScript, so its lines are not masked for it."""
+    (tmp_path / "m.py").write_text(SOURCE)
+    (tmp_path / "app.js").write_text("const x = require('y');\nfunction f(a) {\n  return a;\n}\n")
+    mixed = calibration_tasks([tmp_path], 60, seed=0)
+    assert any("app.js" in t.id for t in mixed)
+    python = calibration_tasks([tmp_path], 60, seed=0, languages=("python",))
+    assert python and all("m.py" in t.id for t in python)
+    with pytest.raises(ValueError, match=r"no source files in the model's languages \(rust\)"):
+        calibration_tasks([tmp_path], 60, seed=0, languages=("rust",))

@@ -73,6 +73,10 @@ CASES = {
         ("--replay-settings", "promptTokens must be >= 0"),
     ),
     "calibrate --limit 5": (("calibrate", "--limit", "5", EXAMPLE), ("--limit",)),
+    "calibrate --prompt-format bogus": (
+        ("calibrate", "--prompt-format", "bogus", EXAMPLE),
+        ("--prompt-format", "bogus"),
+    ),
 }
 
 
@@ -99,3 +103,10 @@ def test_serve_on_a_port_in_use() -> None:
         port = s.getsockname()[1]
         r = cli("serve", "--tcp", "--port", str(port))
     one_line_error(r, str(port), "in use")
+
+
+def test_calibrate_on_files_the_model_does_not_complete(tmp_path: Path) -> None:
+    """The shipped model declares Python only: JavaScript files are not masked for it."""
+    (tmp_path / "app.js").write_text("function f(a) {\n  return a + 1;\n}\n" * 20)
+    r = cli("calibrate", "--dry-run", str(tmp_path / "app.js"))
+    one_line_error(r, "no source files in the model's languages (python)")

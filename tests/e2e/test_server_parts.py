@@ -74,7 +74,7 @@ def test_options_defaults_camel_case_and_errors() -> None:
     opts, problems = parse({"model": {"promptFormat": "fim"}})
     assert problems == [] and opts.model.prompt_format == "fim"
     _, problems = parse({"model": {"promptFormat": "middle"}})
-    assert any("model.promptFormat must be auto, fim or prefix" in p for p in problems)
+    assert any("model.promptFormat must be one of auto, fim, spm, prefix" in p for p in problems)
 
 
 def test_prompt_format_option_reaches_the_engine() -> None:
