@@ -135,8 +135,8 @@ class TriggerOptions:
         0.1,
         "Show nothing when the best confidence is lower (0: never abstain). Confidence is "
         "calibrated per model, so this is the chance of being right you ask for: at 0.1 the "
-        "shipped model shows a suggestion at about one pause in five and is right about three "
-        "times in ten when it does.",
+        "shipped model shows a suggestion at about three pauses in ten and is right about four "
+        'times in ten when it does (docs/benchmark.md, "Abstaining").',
         minimum=0,
         maximum=1,
     )

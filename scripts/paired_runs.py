@@ -2,9 +2,10 @@
 match) in run A and in run B, and the paired difference B - A with a 95% bootstrap interval.
 
 Usage: python scripts/paired_runs.py A_TASKS.jsonl B_TASKS.jsonl [--metric correct|exact|identifier]
-       [--context none|open-files|repo|repo-on-entropy]
+       [--context none|open-files|repo|repo-on-entropy] [--by-kind]
 
-Each file is the ``*-tasks.jsonl`` a ``bench`` run writes to its ``--out`` folder; only the
+Each file is the ``*-tasks.jsonl`` a ``bench`` run writes to its ``--out`` folder (or a
+``calibrate --save-runs`` file: ``--by-kind`` then splits its placements); only the
 tasks both runs have are compared. For the repo suite, ``--context`` picks which of its
 contexts is compared (its rows hold the top suggestion of each). Use it to judge a setting (a prompt budget, a candidate
 count): run the same suite, seed and limit with each value, then compare. A difference whose
@@ -62,20 +63,31 @@ def main(argv: list[str] | None = None) -> int:
         choices=("none", "open-files", "repo", "repo-on-entropy"),
         help="repo suite runs: the context compared",
     )
+    p.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="also compare each kind of task on its own: the part of the task id before its "
+        "first '/' (calibrate's official/, cut/ and editor/ placements)",
+    )
     args = p.parse_args(argv)
     try:
-        r = compare(
-            top_hits(args.a, args.metric, args.context),
-            top_hits(args.b, args.metric, args.context),
-        )
+        a = top_hits(args.a, args.metric, args.context)
+        b = top_hits(args.b, args.metric, args.context)
+        rows = [("", compare(a, b))]
+        if args.by_kind:
+            kinds = sorted({i.split("/", 1)[0] for i in a.keys() & b.keys() if "/" in i})
+            for kind in kinds:
+                pick = {i: v for i, v in a.items() if i.startswith(kind + "/")}
+                rows.append((f"{kind}: ", compare(pick, b)))
     except (OSError, ValueError) as exc:
         print(f"paired_runs: error: {exc}", file=sys.stderr)
         return 2
-    lo, hi = r["ci95"]
-    print(
-        f"{r['tasks']} tasks, top suggestion {args.metric}: A {r['a']:.1f}%, B {r['b']:.1f}%, "
-        f"B - A {r['diff']:+.1f} points [{lo:+.1f}, {hi:+.1f}]"
-    )
+    for label, r in rows:
+        lo, hi = r["ci95"]
+        print(
+            f"{label}{r['tasks']} tasks, top suggestion {args.metric}: A {r['a']:.1f}%, "
+            f"B {r['b']:.1f}%, B - A {r['diff']:+.1f} points [{lo:+.1f}, {hi:+.1f}]"
+        )
     return 0
 
 

@@ -56,10 +56,10 @@ def convert(weights: Path, out: Path) -> None:
         # Trained on 512-token rows: RoPE positions past that were never seen.
         "context_length": 512,
         # Measured on release 2: its prefix-suffix-middle mode writes junk; suffix-first prompts
-        # cost the middle of held-out holes less (2.48 nats against 2.60 prefix-only) but
-        # complete the rest of a line worse (exact match -1.1 points [-2.2, -0.3] on the lines
-        # suite), so the engine uses prefix-only prompts unless told otherwise.
-        "prompt_format": "prefix",
+        # cost the middle of held-out holes less (2.48 nats against 2.60 prefix-only) and, on
+        # masked lines of code it never trained on, complete as well or better (docs/benchmark.md,
+        # "Prompt layout"), so the engine puts the text after the cursor first.
+        "prompt_format": "spm",
         "architecture": config.get("architectures", ["?"])[0],
         # The corpus is Python only: other languages get no suggestion rather than Python.
         "languages": ["python"],
@@ -179,10 +179,9 @@ training the shipped weights with `python -m training --resume --minutes M`.
   table's confidence row is the older per-benchmark fit.
 - Small: multi-line completions drift and loop; the engine's stop rules, repetition filter and
   entropy abstain are what make it usable.
-- It completes best from the text before the cursor alone, so its `entropy-complete.json` asks
-  for prefix-only prompts. Suffix-first prompts (`--prompt-format spm`) let it read the code
-  after the cursor, but do not make its top suggestion better (docs/benchmark.md); the usual
-  prefix-suffix-middle order makes it worse.
+- It reads the text after the cursor in suffix-first order (`"prompt_format": "spm"` in its
+  `entropy-complete.json`); in the usual prefix-suffix-middle order it completes worse than
+  from the prefix alone (docs/benchmark.md, "Prompt layout").
 - Held-out loss is {bpc:.2f} bits/char{": short of the 1.0 aimed for; more tokens (`--resume`) still help" if bpc > 1.0 else ""}.
 - Not for security-sensitive code: suggestions touching sensitive APIs are flagged for review.
 """

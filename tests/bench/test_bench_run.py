@@ -51,8 +51,8 @@ def test_config_records_how_it_ran(report_dir: Path) -> None:
     assert config["max_new_tokens"] == {"humaneval-single": 48, "lines": 48}
     for key in ("temperature", "top_p", "top_k", "sandbox", "command"):
         assert key in config
-    # The shipped model asks for prefix-only prompts (its entropy-complete.json).
-    assert config["model"]["prompt_format"] == "prefix only"
+    # The shipped model asks for suffix-first prompts (its entropy-complete.json).
+    assert config["model"]["prompt_format"] == "fill-in-the-middle (suffix, prefix, middle)"
 
 
 def test_rankers_are_sane(report_dir: Path) -> None:

@@ -61,3 +61,17 @@ def test_a_repo_suite_context_is_compared_on_its_own(tmp_path):
     assert "2 tasks, top suggestion identifier: A 50.0%, B 0.0%, B - A -50.0" in r.stdout, r.stderr
     r = run(a, b, "--context", "repo", "--metric", "exact")
     assert "A 0.0%, B 100.0%, B - A +100.0 points [+100.0, +100.0]" in r.stdout, r.stderr
+
+
+def test_by_kind_compares_each_placement_on_its_own(tmp_path):
+    a = tasks(tmp_path / "a.jsonl", {"cut/f:1": False, "cut/f:2": False, "official/f:3": True})
+    b = tasks(tmp_path / "b.jsonl", {"cut/f:1": True, "cut/f:2": True, "official/f:3": True})
+    r = run(a, b, "--by-kind")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("4 tasks, top suggestion correct: A 25.0%, B 75.0%")
+    assert lines[1] == "cut: 2 tasks, top suggestion correct: A 0.0%, B 100.0%, " + (
+        "B - A +100.0 points [+100.0, +100.0]"
+    )
+    assert lines[2].startswith("official: 1 tasks, top suggestion correct: A 100.0%, B 100.0%")
+    assert len(lines) == 3  # "empty" has no kind

@@ -81,10 +81,12 @@ def test_prompt_format_option_reaches_the_engine() -> None:
     from lsp_server.config import ModelOptions
     from lsp_server.model_host import load_engine
 
-    # The shipped model asks for prefix-only prompts; the option can force its FIM mode.
-    assert load_engine(ModelOptions(threads=1)).prompt_template is None
+    # The shipped model asks for suffix-first prompts; the option can force another layout.
+    shipped = load_engine(ModelOptions(threads=1)).prompt_template
+    assert shipped is not None and shipped.order == "spm"
     forced = load_engine(ModelOptions(threads=1, prompt_format="fim")).prompt_template
-    assert forced is not None and forced.family == "starcoder"
+    assert forced is not None and forced.family == "starcoder" and forced.order == "psm"
+    assert load_engine(ModelOptions(threads=1, prompt_format="prefix")).prompt_template is None
 
 
 def test_neighbouring_tabs_pick_the_similar_window() -> None:

@@ -99,6 +99,7 @@ def test_suffix_first_order_and_formats() -> None:
 
 def test_shipped_model_is_starcoder_family(engine) -> None:
     assert engine.template is not None and engine.template.family == "starcoder"
-    # Its card asks for prefix-only prompts (its top suggestion is best that way, measured).
-    assert engine.prompt_template is None
-    assert engine.info.family == "starcoder (prefix-only prompts)"
+    # Its card asks for suffix-first prompts: on held-out holes they cost its middle tokens
+    # less than prefix-only prompts, which cost less than prefix-suffix-middle ones.
+    assert engine.prompt_template is not None and engine.prompt_template.order == "spm"
+    assert engine.info.family == "starcoder (suffix-first prompts)"
