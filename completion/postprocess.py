@@ -11,16 +11,35 @@ from .types import Candidate, Mode, Sample
 _LOOP = re.compile(r"(.{1,24}?)\1{3,}", re.DOTALL)
 
 
-def cut_repetition(text: str) -> tuple[str, bool]:
+# Blocks of up to this many code lines that repeat right away ("A B A B") are loops.
+MAX_LOOP_LINES = 4
+
+
+def cut_repetition(
+    text: str, line_prefix: str | None = None, line_above: str = ""
+) -> tuple[str, bool]:
     """Cuts a repetition loop after its first unit; True when one was found.
 
-    Whole repeated lines (``import sys`` three times) and short in-line loops are both cut.
-    Indentation runs and other whitespace repeats are not loops.
+    A block of one to four code lines repeated right away (``import sys`` again; ``A B A B``;
+    blank lines between do not count) and short in-line loops are both cut. Indentation runs
+    and other whitespace repeats are not loops. With ``line_prefix`` (what is typed on the
+    cursor's line) blank, the first line is a whole new line and ``line_above``, the last code
+    line before the cursor's, counts as the line before it: the small model's most common loop
+    is re-typing the line it was shown.
     """
     lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].strip() and lines[i] == lines[i - 1]:
-            return "\n".join(lines[:i]), True
+    fresh = line_prefix is not None and not line_prefix.strip()
+    # The code lines in order, as whole lines, with the index in ``lines`` where each starts.
+    seq: list[tuple[str, int]] = [(line_above, -1)] if fresh and line_above.strip() else []
+    for i, line in enumerate(lines):
+        whole = (line_prefix or "") + line if i == 0 else line
+        if not whole.strip():
+            continue
+        seq.append((whole, i))
+        n = len(seq)
+        for k in range(1, min(MAX_LOOP_LINES, n // 2) + 1):
+            if all(seq[n - 2 * k + m][0] == seq[n - k + m][0] for m in range(k)):
+                return "\n".join(lines[: seq[n - k][1]]), True
     for m in _LOOP.finditer(text):
         if m.group(1).strip():
             return text[: m.start() + len(m.group(1))], True
@@ -89,6 +108,9 @@ def make_candidates(
         block_end: for BLOCK mode, returns where the current block ends in a completion.
     """
     line_prefix = prefix.rsplit("\n", 1)[-1]
+    # The last code line above the cursor's (its last few thousand characters are enough).
+    above = prefix[max(0, len(prefix) - len(line_prefix) - 4000) : len(prefix) - len(line_prefix)]
+    line_above = next((ln for ln in reversed(above.split("\n")) if ln.strip()), "")
     next_line_has_code = bool(suffix.split("\n", 1)[0].strip())
     out: dict[str, Candidate] = {}
     votes: dict[str, int] = {}
@@ -109,7 +131,7 @@ def make_candidates(
             cut = block_end(text)
         if cut is not None and cut < len(text):
             text, ended = text[:cut], True
-        text, looped = cut_repetition(text)
+        text, looped = cut_repetition(text, line_prefix, line_above)
         if looped:
             ended = False
         text = (

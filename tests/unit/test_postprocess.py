@@ -108,6 +108,52 @@ def test_repetition_loops_are_cut() -> None:
     assert cut_repetition("f(b, b, b, b, b, b") == ("f(b, ", True)
     assert cut_repetition("return x + 1") == ("return x + 1", False)
     assert cut_repetition("        pass")[1] is False
+    # Across blank lines: the same import again after an empty line is the same loop.
+    text = "from a import b\n\nfrom a import b\n\nfrom a import b"
+    assert cut_repetition(text) == ("from a import b\n", True)
+
+
+def test_a_new_line_that_retypes_the_line_above_is_a_loop() -> None:
+    # The cursor at the start of a line (nothing typed, or only its indentation): the first
+    # line is a whole line, checked against the last code line above the cursor's.
+    assert cut_repetition("import sys\nimport re", "", "import sys") == ("", True)
+    assert cut_repetition("x = 1", "    ", "    x = 1") == ("", True)
+    assert cut_repetition("import re\nimport sys", "", "import sys") == (
+        "import re\nimport sys",
+        False,
+    )
+    assert cut_repetition("    return b", "", "    return a")[1] is False
+    # Mid-line, the first line continues what is typed: only the whole line can repeat.
+    assert cut_repetition("sys\nimport sys", "import ", "import sys") == ("sys", True)
+    assert cut_repetition("os\nimport sys", "import ", "import sys")[1] is False
+
+
+def test_make_candidates_drops_a_retyped_line_above() -> None:
+    """``import sys`` offered under ``import sys`` is dropped; the other sample stays."""
+
+    texts = {1: "import sys", 2: "import re", 9: "\n"}
+    samples = [
+        Sample(token_ids=(1, 9, 2), logprobs=(-0.1,) * 3, entropies=(0.5,) * 3),
+        Sample(token_ids=(2,), logprobs=(-0.2,), entropies=(0.5,)),
+    ]
+
+    def decode(ids):
+        out, starts = "", []
+        for i in ids:
+            starts.append(len(out))
+            out += texts[i]
+        return out, starts
+
+    cands = make_candidates(
+        samples,
+        decode,
+        stop_ids=frozenset(),
+        heal_text="",
+        prefix="import os\nimport sys\n",
+        suffix="",
+        mode=Mode.BLOCK,
+    )
+    assert [c.text for c in cands] == ["import re"]
 
 
 def test_empty_and_duplicate_candidates_are_merged_with_votes() -> None:
