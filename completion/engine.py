@@ -153,7 +153,7 @@ class CT2Engine:
         t = self.prompt_template
         # Where the prefix section of a prefix-suffix-middle prompt ends (a new static prefix
         # must end before it); suffix-first and prefix-only prompts end with the prefix.
-        psm = t if t is not None and not ends_with_prefix(t) else None
+        psm = None if ends_with_prefix(t) else t
         self._prefix_end_id = self.tokenizer.token_to_id(psm.suffix) if psm else None
 
     def _new_generator(self):

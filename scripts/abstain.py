@@ -12,25 +12,10 @@ A task with no candidate counts as not shown.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-
-def tops(path: Path, metric: str) -> list[tuple[float, bool] | None]:
-    """Per task: (confidence, right) of the top suggestion, or None when there was none."""
-    out: list[tuple[float, bool] | None] = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            try:
-                cands = json.loads(line)["candidates"]
-                top = cands[0] if cands else None
-                out.append(None if top is None else (float(top["confidence"]), bool(top[metric])))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
-                raise ValueError(f"{path}:{n}: not a bench task line ({exc})") from None
-    if not out:
-        raise ValueError(f"{path}: no tasks")
-    return out
+from bench.report import load_runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metric", choices=("correct", "exact"), default="correct")
     args = p.parse_args(argv)
     try:
-        rows = tops(args.tasks, args.metric)
+        runs = load_runs(args.tasks)
     except (OSError, ValueError) as exc:
         print(f"abstain: error: {exc}", file=sys.stderr)
         return 2
+    if not runs:
+        print(f"abstain: error: {args.tasks}: no tasks", file=sys.stderr)
+        return 2
+    rows = [r.candidates[0] if r.candidates else None for r in runs]
     for t in args.below:
-        shown = [r[1] for r in rows if r is not None and r[0] >= t]
+        shown = [bool(getattr(c, args.metric)) for c in rows if c and c.confidence >= t]
         right = f"{100 * sum(shown) / len(shown):.1f}%" if shown else "n/a"
         print(
             f"abstainBelow {t:g}: shown at {len(shown)} of {len(rows)} tasks "

@@ -35,7 +35,8 @@ def _load(bench: Path) -> tuple[dict, dict]:
 
 
 def evaluation(bench: Path, other_bench: Path | None = None) -> dict[str, str]:
-    """The card's evaluation rows from one (or two: prefix and FIM) benchmark reports."""
+    """The card's evaluation rows from one benchmark report, or two: the shipped prompts and
+    another ``--prompt-format``."""
     config, suite = _load(bench)
     r = suite["rankers"]
     ours, rand, oracle = r["ours"], r["random"], r["oracle"]

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.report import task_record
+from bench.tasks import Scored, TaskRun
+from ranking import Features
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "abstain.py"
 
 
@@ -16,14 +20,30 @@ def run(*args: object) -> subprocess.CompletedProcess:
     )
 
 
+def top(confidence: float, correct: bool) -> Scored:
+    f = Features(
+        mean_logprob=-1.0,
+        sum_logprob=-2.0,
+        mean_entropy=1.0,
+        max_entropy=1.0,
+        tail_entropy=1.0,
+        ended=True,
+        emitted_eot=False,
+        syntax_delta=0,
+        agreement=1.0,
+        n_tokens=2,
+    )
+    return Scored("x", confidence, f, 0, True, 4, correct, False, 0.5)
+
+
 def test_shown_share_and_accuracy_at_each_threshold(tmp_path: Path) -> None:
-    tops = [(0.05, False), (0.15, True), (0.15, False), (0.3, True), None]
-    lines = []
-    for k, top in enumerate(tops):
-        cands = [] if top is None else [{"confidence": top[0], "correct": top[1], "exact": False}]
-        lines.append(json.dumps({"task_id": f"t{k}", "candidates": cands}))
+    tops = [top(0.05, False), top(0.15, True), top(0.15, False), top(0.3, True), None]
+    runs = [
+        TaskRun(f"t{k}", (c,) if c else (), 0, 0, (True,), (True,), 0.1, 0.1, 2, {})
+        for k, c in enumerate(tops)
+    ]
     path = tmp_path / "lines-tasks.jsonl"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join(json.dumps(task_record(r)) + "\n" for r in runs))
     r = run(path, "--below", "0.1", "0.2", "0.5")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [
