@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from completion.fim import format_of
 from completion.remote import RemoteSettings
 from ranking import ConfidenceModel
 
@@ -224,7 +225,7 @@ def run_bench(cfg: BenchConfig) -> dict:
             repeatable=True,
         )
         if not cfg.confidence:
-            ranker = ConfidenceModel.for_model(engine.info.path)
+            ranker = ConfidenceModel.for_model(engine.info.path, format_of(engine.prompt_template))
     if any(s in MODEL_SUITES and MODEL_SUITES[s].executes for s in cfg.suites):
         sandbox = Sandbox(timeout=cfg.timeout, unsafe=cfg.unsafe_exec)
     started = time.time()

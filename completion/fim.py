@@ -47,6 +47,13 @@ def family_label(template: FimTemplate | None, used: FimTemplate | None) -> str:
     return template.family + (" (suffix-first prompts)" if used.order == "spm" else "")
 
 
+def format_of(used: FimTemplate | None) -> str:
+    """The resolved prompt format ("fim", "spm" or "prefix") a prompt template stands for."""
+    if used is None:
+        return "prefix"
+    return "spm" if used.order == "spm" else "fim"
+
+
 def ends_with_prefix(used: FimTemplate | None) -> bool:
     """Whether prompts end with the text before the cursor (prefix-only and suffix-first ones):
     then what the model should use goes right above the cursor's line, where it reads last."""

@@ -57,6 +57,9 @@ MODEL_FILES = (
     "vocabulary.json",
     "entropy-complete.json",
     "confidence.json",
+    "confidence.prefix.json",
+    "confidence.fim.json",
+    "confidence.spm.json",
 )
 
 

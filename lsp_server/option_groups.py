@@ -69,7 +69,8 @@ class ModelOptions:
         "",
         "Fitted confidence weights (JSON from `entropy-complete calibrate`, or "
         "`<suite>-confidence.json` from `entropy-complete bench --out`); empty: the model's own "
-        "calibration (`confidence.json` in its directory).",
+        "calibration in its directory (`confidence.<format>.json` for the prompt layout in use "
+        "when there is one, else `confidence.json`).",
     )
     language_guard: bool = opt(
         True,

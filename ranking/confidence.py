@@ -12,7 +12,9 @@ they are different models:
   trained on, so 0.8 means right about 8 times in 10.
 
 Both are fitted per model by ``entropy-complete calibrate`` and shipped in the model directory
-as ``confidence.json`` (``for_model`` loads it); without one, hand-set priors apply.
+as ``confidence.json`` (``for_model`` loads it); without one, hand-set priors apply. The same
+model's candidates score differently with another prompt layout, so a directory may also hold
+``confidence.<format>.json`` (``prefix``, ``fim``, ``spm``), used for prompts of that layout.
 """
 
 from __future__ import annotations
@@ -166,13 +168,14 @@ class ConfidenceModel:
         return cls(bias, weights, rank, str(data.get("source", path))[:200])
 
     @classmethod
-    def for_model(cls, model_dir: str | Path) -> ConfidenceModel:
-        """The model's own calibration (``confidence.json`` in its directory), else the priors.
+    def for_model(cls, model_dir: str | Path, prompt_format: str = "") -> ConfidenceModel:
+        """The model's own calibration for prompts of ``prompt_format`` (``calibration_file``),
+        else the priors.
 
         Read once per file version. A file that cannot be used gives the uncalibrated priors
         (``calibration_problem`` says why), so completions go on.
         """
-        return _for_model(model_dir)[0]
+        return _for_model(model_dir, prompt_format)[0]
 
 
 # Fitted weights are of order 1; a weight this large is a broken file, and would overflow.
@@ -206,8 +209,18 @@ def _numbers(value: object, what: str) -> dict[str, float]:
     return {str(k): _number(v, f"{what}.{k}") for k, v in value.items()}
 
 
-def _for_model(model_dir: str | Path) -> tuple[ConfidenceModel, str | None]:
-    path = Path(model_dir) / CALIBRATION_FILE
+def calibration_file(model_dir: str | Path, prompt_format: str = "") -> Path:
+    """Where a model's calibration for prompts of ``prompt_format`` lives:
+    ``confidence.<format>.json`` when the directory has one, else ``confidence.json``."""
+    if prompt_format:
+        own = Path(model_dir) / f"confidence.{prompt_format}.json"
+        if own.exists():
+            return own
+    return Path(model_dir) / CALIBRATION_FILE
+
+
+def _for_model(model_dir: str | Path, prompt_format: str) -> tuple[ConfidenceModel, str | None]:
+    path = calibration_file(model_dir, prompt_format)
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
@@ -215,9 +228,9 @@ def _for_model(model_dir: str | Path) -> tuple[ConfidenceModel, str | None]:
     return _load_cached(str(path), stamp)
 
 
-def calibration_problem(model_dir: str | Path) -> str | None:
-    """Why the model's ``confidence.json`` is not used (None: it is, or there is none)."""
-    return _for_model(model_dir)[1]
+def calibration_problem(model_dir: str | Path, prompt_format: str = "") -> str | None:
+    """Why the model's calibration file is not used (None: it is, or there is none)."""
+    return _for_model(model_dir, prompt_format)[1]
 
 
 @lru_cache(maxsize=8)

@@ -14,6 +14,7 @@ from completion import (
     SamplingPolicy,
     complete,
 )
+from completion.fim import format_of
 
 from .confidence import ConfidenceModel
 from .rank import Ranking, RankOptions, rank
@@ -39,8 +40,9 @@ def suggest(
 ) -> Outcome:
     """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``)."""
     if model is None:
-        # The model's own calibration when its directory has one (the shipped model does).
-        model = ConfidenceModel.for_model(engine.info.path)
+        # The model's own calibration for this prompt layout when its directory has one (the
+        # shipped model does).
+        model = ConfidenceModel.for_model(engine.info.path, format_of(engine.prompt_template))
     result = complete(engine, request, cancel)
     if cancel is not None and cancel.is_set():
         # Ranking parses the document once per candidate: skip it for a request nobody awaits.

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from completion import CompletionError
-from completion.fim import PROMPT_FORMATS
+from completion.convert import META_FILE
+from completion.fim import PROMPT_FORMATS, format_of
 
 from .args import choice
 
@@ -20,7 +21,9 @@ def add_parser(sub) -> None:
         description="Mask lines of the given files (whole lines and lines cut mid-way), ask the "
         "model for each, and fit the ranking score and the shown confidence to how often its "
         "answers are right. The result goes to MODEL/confidence.json, which the server, "
-        "`complete` and `bench` load by default. Use files the model did not train on and "
+        "`complete` and `bench` load by default; a fit of another --prompt-format than the "
+        "model's own goes to MODEL/confidence.FORMAT.json, used for prompts of that layout. "
+        "Use files the model did not train on and "
         "that no benchmark you report uses.",
     )
     p.add_argument("paths", nargs="*", type=Path, help="source files or directories to mask")
@@ -38,7 +41,10 @@ def add_parser(sub) -> None:
         help="the prompts to calibrate (auto: the model's own choice, what users get)",
     )
     p.add_argument(
-        "--out", type=Path, help="where to write the fit (default: MODEL/confidence.json)"
+        "--out",
+        type=Path,
+        help="where to write the fit (default: MODEL/confidence.json, or "
+        "MODEL/confidence.FORMAT.json for another --prompt-format than the model's own)",
     )
     p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
     p.add_argument(
@@ -50,6 +56,14 @@ def add_parser(sub) -> None:
         "--from-runs",
         type=Path,
         help="refit from a --save-runs file (or a bench <suite>-tasks.jsonl) without the model",
+    )
+    p.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also score an existing confidence file on the held-out half (repeatable)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -70,6 +84,25 @@ def _row(name: str, q: dict) -> str:
     )
 
 
+def default_out(model_dir: str | Path, prompt_format: str, resolved: str | None = None) -> Path:
+    """Where a fit goes by default: ``confidence.json`` for the prompts the model uses on its
+    own (``auto``, or its entropy-complete.json ``prompt_format``), else
+    ``confidence.<format>.json``, which the engine reads for prompts of that layout only.
+    ``resolved`` is the format the prompts really had (a FIM request without FIM tokens is
+    prefix-only)."""
+    from ranking.confidence import CALIBRATION_FILE
+
+    model_dir = Path(model_dir)
+    try:
+        meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    own = meta.get("prompt_format", "fim") if isinstance(meta, dict) else "fim"
+    if prompt_format in ("auto", own):
+        return model_dir / CALIBRATION_FILE
+    return model_dir / f"confidence.{resolved or prompt_format}.json"
+
+
 def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
@@ -80,7 +113,6 @@ def run(args: argparse.Namespace) -> int:
     from bench.runner import Runner
     from completion import CT2Engine, SamplingPolicy
     from ranking import ConfidenceModel
-    from ranking.confidence import CALIBRATION_FILE
 
     if args.limit < 20:
         return _fail(f"--limit must be at least 20 masked lines, not {args.limit}")
@@ -91,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.from_runs:
             runs, model_id, model_dir = load_runs(args.from_runs), "from runs", args.model
+            resolved = None
         else:
             engine = CT2Engine(
                 args.model,
@@ -101,13 +134,20 @@ def run(args: argparse.Namespace) -> int:
                 repeatable=True,
             )
             model_id, model_dir = engine.info.model_id, engine.info.path
+            resolved = format_of(engine.prompt_template)
             tasks = calibration_tasks(args.paths, args.limit, args.seed, engine.info.languages)
     except (CompletionError, ValueError, OSError) as e:
         return _fail(str(e))
+    try:
+        compared = [(f.name, ConfidenceModel.load(f)) for f in args.compare]
+    except ValueError as e:
+        return _fail(f"--compare: {e}")
     if model_dir is None and not args.dry_run and args.out is None:
         return _fail("--from-runs needs --model DIR or --out FILE to know where to write")
-    out = args.out or Path(model_dir) / CALIBRATION_FILE
-    if not args.dry_run and not out.parent.is_dir():
+    out = args.out
+    if out is None and model_dir is not None:
+        out = default_out(model_dir, args.prompt_format, resolved)
+    if out is not None and not args.dry_run and not out.parent.is_dir():
         return _fail(f"--out: no such directory: {out.parent}")
     if not args.from_runs:
         policy = SamplingPolicy(
@@ -134,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"held-out half ({len(held)} lines), top suggestion:")
     print(_row("fitted on the other half", quality(held, half)))
     print(_row("summed log-prob, uncalibrated", quality(held, ConfidenceModel())))
+    for name, other in compared:
+        print(_row(name, quality(held, other)))
     model = fit(runs, source)
     if args.dry_run:
         print("dry run: nothing written")

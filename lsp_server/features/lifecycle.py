@@ -10,6 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from completion.fim import format_of
 from grammars import RuleError
 from ranking import ConfidenceModel, RuleSet
 from ranking.confidence import calibration_problem
@@ -32,7 +33,7 @@ def apply_settings(ls: EntropyServer, raw: Any, where: str) -> Options:
             rules = rules.extended(os.path.expanduser(options.review.extra_rules))
         except RuleError as exc:
             notes.append(f"extra rules not loaded, using the shipped rules: {exc}")
-    # None: the loaded model's own calibration (confidence.json in its directory).
+    # None: the loaded model's own calibration for its prompt layout (ranking.confidence).
     confidence: ConfidenceModel | None = None
     if options.model.confidence_model:
         try:
@@ -86,7 +87,10 @@ async def load_model(ls: EntropyServer) -> None:
         return
     ls.telemetry.model_id = engine.info.model_id
     ls.suggester.cache.clear()
-    if ls.suggester.confidence is None and (problem := calibration_problem(engine.info.path)):
+    layout = format_of(engine.prompt_template)
+    if ls.suggester.confidence is None and (
+        problem := calibration_problem(engine.info.path, layout)
+    ):
         ls.message(problem)  # completions go on with the uncalibrated priors
     if token:
         info = engine.info

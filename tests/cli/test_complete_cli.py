@@ -164,11 +164,36 @@ def test_calibrate_refits_from_saved_runs_and_refuses_bad_input(tmp_path) -> Non
     assert "held-out half" in r.stdout and "AUROC" in r.stdout
     model = ConfidenceModel.load(out)
     assert model.rank_weights["sum_logprob"] > 0 and "runs" in model.source
+    # Without --out the fit goes into the model's directory: confidence.json for the prompts
+    # the model uses on its own, confidence.<format>.json for another layout.
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "entropy-complete.json").write_text('{"prompt_format": "spm"}')
+    for fmt, name in [("prefix", "confidence.prefix.json"), ("spm", "confidence.json")]:
+        r = cli(
+            "calibrate", "--from-runs", str(runs), "--model", str(model_dir), "--prompt-format", fmt
+        )
+        assert r.returncode == 0, r.stderr
+        assert f"wrote {model_dir / name}" in r.stdout and (model_dir / name).is_file()
+    # --compare scores an existing fit on the same held-out half, beside the new one.
+    r = cli("calibrate", "--from-runs", str(runs), "--dry-run", "--compare", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if "AUROC" in line}
+    assert set(rows) == {"fitted", "summed", "confidence.json"} and "dry run" in r.stdout
+    assert float(rows["confidence.json"].split("AUROC")[1].split()[0]) > 0.5
+    assert sorted(p.name for p in model_dir.glob("confidence*")) == [
+        "confidence.json",
+        "confidence.prefix.json",
+    ]
     for args, needle in [
         ((), "give source paths"),
         (("--limit", "5", str(tmp_path)), "--limit"),
         (("--from-runs", str(tmp_path / "missing.jsonl"), "--dry-run"), "missing.jsonl"),
         ((str(tmp_path / "nowhere"),), "no such file or directory"),
+        (
+            ("--from-runs", str(runs), "--dry-run", "--compare", str(tmp_path / "no.json")),
+            "no.json",
+        ),
     ]:
         bad = cli("calibrate", *args)
         assert bad.returncode == 2, (args, bad.stdout, bad.stderr)

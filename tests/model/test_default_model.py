@@ -97,3 +97,23 @@ def test_suggestions_do_not_loop() -> None:
             for k in (1, 2, 3, 4):
                 for i in range(len(lines) - 2 * k + 1):
                     assert lines[i : i + k] != lines[i + k : i + 2 * k], (k, s.text)
+
+
+def test_prefix_prompts_use_the_models_prefix_fit(tmp_path) -> None:
+    """A user who sets prompt_format "prefix" gets the fit made on prefix-only prompts: the
+    same model scores its candidates differently without the text after the cursor."""
+    from completion import CT2Engine
+    from ranking import ConfidenceModel
+
+    for f in DEFAULT_MODEL_DIR.iterdir():
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "confidence.prefix.json").unlink(missing_ok=True)
+    # A fit that is sure everything is right: seen only when the prefix prompts read it.
+    ConfidenceModel(bias=30.0, weights={}, source="always").save(
+        tmp_path / "confidence.prefix.json"
+    )
+    text = "def area(width, height):\n    return "
+    prefix = CT2Engine(str(tmp_path), device="cpu", threads=1, prompt_format="prefix")
+    own = CT2Engine(str(tmp_path), device="cpu", threads=1)
+    assert complete(prefix, text).best_confidence > 1 - 1e-6
+    assert complete(own, text).best_confidence < 0.99

@@ -145,6 +145,25 @@ def test_a_model_directory_brings_its_own_calibration(tmp_path) -> None:
     assert ConfidenceModel.for_model(tmp_path) == fitted
 
 
+def test_a_prompt_layout_with_its_own_fit_uses_it_and_the_others_fall_back(tmp_path) -> None:
+    from ranking.confidence import calibration_file, calibration_problem
+
+    main = ConfidenceModel(bias=-2.0, weights={"log_share": 1.0}, source="spm fit")
+    prefix = ConfidenceModel(bias=-1.0, weights={"log_share": 2.0}, source="prefix fit")
+    main.save(tmp_path / "confidence.json")
+    prefix.save(tmp_path / "confidence.prefix.json")
+    assert ConfidenceModel.for_model(tmp_path, "prefix") == prefix
+    assert calibration_file(tmp_path, "prefix").name == "confidence.prefix.json"
+    for fmt in ("", "spm", "fim"):  # no file of their own: the model's main fit
+        assert ConfidenceModel.for_model(tmp_path, fmt) == main
+        assert calibration_file(tmp_path, fmt).name == "confidence.json"
+    # A broken per-layout file is reported and gives the priors, as a broken main one does.
+    (tmp_path / "confidence.prefix.json").write_text("not json")
+    assert ConfidenceModel.for_model(tmp_path, "prefix") == ConfidenceModel()
+    assert "confidence.prefix.json" in (calibration_problem(tmp_path, "prefix") or "")
+    assert calibration_problem(tmp_path, "spm") is None
+
+
 def test_known_names_catches_invented_identifiers() -> None:
     from ranking.features import document_names, known_share
 
