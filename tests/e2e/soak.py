@@ -52,9 +52,10 @@ def _doc(client, uri: str, text: str, version: int) -> None:
     )
 
 
-async def run(tmp: Path, requests: int, every: int) -> Soak:
-    """Drives ``requests`` inline requests through a fresh server; see the module docstring."""
-    proc, client = await stdio_server(tmp)
+async def run(tmp: Path, requests: int, every: int, env: dict[str, str] | None = None) -> Soak:
+    """Drives ``requests`` inline requests through a fresh server (``env`` added to its
+    environment); see the module docstring."""
+    proc, client = await stdio_server(tmp, env=env)
     out = Soak()
     t0 = time.monotonic()
     try:
