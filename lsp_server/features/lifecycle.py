@@ -151,6 +151,7 @@ def register(server: EntropyServer) -> None:
             "modelId": engine.info.model_id if engine else None,
             "modelName": _model_name(ls.suggester.options.model.path) if engine else None,
             "cacheEntries": len(ls.suggester.cache),
+            "memoryTrims": ls.models.trims,
             "telemetryPath": str(ls.telemetry.path) if ls.telemetry.enabled else None,
             "options": to_wire(ls.suggester.options),
         }

@@ -2,7 +2,8 @@
 typed edits between them, superseded requests, documents closed and reopened; it records every
 answer and the server's RSS every ``every`` requests.
 
-Run the full one with ``nice -n 10 python -m tests.e2e.soak 10000`` (prints the RSS curve);
+Run the full one with ``nice -n 10 python -m tests.e2e.soak 10000`` (prints the RSS curve;
+``python -m tests.e2e.soak N EVERY IDLE`` also prints the RSS after IDLE seconds of no typing);
 ``test_soak.py`` runs a short one in CI.
 """
 
@@ -33,6 +34,7 @@ class Soak:
     rss: list[tuple[int, int]] = field(default_factory=list)
     seconds: float = 0.0
     stats: dict = field(default_factory=dict)
+    idle_rss: int = 0  # KiB, after the requests and an idle pause (``run``'s ``idle``)
 
     @property
     def growth_kib(self) -> int:
@@ -52,9 +54,12 @@ def _doc(client, uri: str, text: str, version: int) -> None:
     )
 
 
-async def run(tmp: Path, requests: int, every: int, env: dict[str, str] | None = None) -> Soak:
+async def run(
+    tmp: Path, requests: int, every: int, env: dict[str, str] | None = None, idle: float = 0.0
+) -> Soak:
     """Drives ``requests`` inline requests through a fresh server (``env`` added to its
-    environment); see the module docstring."""
+    environment); see the module docstring. With ``idle``, the server then idles that many
+    seconds and ``idle_rss`` is its RSS after."""
     proc, client = await stdio_server(tmp, env=env)
     out = Soak()
     t0 = time.monotonic()
@@ -105,6 +110,9 @@ async def run(tmp: Path, requests: int, every: int, env: dict[str, str] | None =
                 client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
                 versions[uri] = 1
                 _doc(client, uri, texts[uri], 1)
+        if idle:
+            await asyncio.sleep(idle)
+            out.idle_rss = rss_kib(proc.pid)
         out.stats = (await client.request("entropyComplete/stats"))["result"]
         await client.request("shutdown")
         client.notify("exit")
@@ -121,11 +129,14 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as tmp:
         every = int(sys.argv[2]) if len(sys.argv) > 2 else 1000 if n >= 5000 else max(1, n // 5)
-        soak = asyncio.run(run(Path(tmp), n, every))
+        idle = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+        soak = asyncio.run(run(Path(tmp), n, every, idle=idle))
     print(f"{n} requests in {soak.seconds:.0f} s: {dict(soak.answers)}")
     for done, kib in soak.rss:
         print(f"  after {done:>6} requests: RSS {kib / 1024:.1f} MB")
     print(f"growth after warm-up: {soak.growth_kib / 1024:.1f} MB")
+    if idle:
+        print(f"after {idle:g} s idle: RSS {soak.idle_rss / 1024:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -158,3 +158,36 @@ async def test_shutdown_waits_for_a_load_in_progress_within_a_bound() -> None:
     stuck.shutdown(wait=0.2)  # a load that does not end is left behind after the bound
     assert 0.15 < time.perf_counter() - t < 2
     release.set()
+
+
+async def test_memory_goes_back_after_a_pause_not_between_keystrokes(monkeypatch) -> None:
+    """glibc's malloc_trim runs once per pause, on the model thread, never during a burst."""
+    import lsp_server.model_host as mh
+
+    real = mh.MALLOC_TRIM
+    if real is None:
+        pytest.skip("no glibc malloc_trim here")
+    trims: list[str] = []
+
+    def trim(pad: int) -> int:
+        trims.append(threading.current_thread().name)
+        return real(pad)  # the real call: it must not fail
+
+    monkeypatch.setattr(mh, "MALLOC_TRIM", trim)
+    monkeypatch.setattr(mh, "IDLE_TRIM_S", 0.5)
+    host = ModelHost()
+    for _ in range(4):  # a burst of calls 0.1 s apart: no trim in between
+        assert await host.run(sum, [1, 2]) == 3
+        await asyncio.sleep(0.1)
+    assert trims == [] and host.trims == 0
+    await asyncio.sleep(1.0)  # one trim per pause, however long it lasts
+    assert host.trims == 1 and len(trims) == 1 and trims[0].startswith("entropy-model")
+    # Overlapping calls (a request superseding one still queued): one trim, after the last.
+    await asyncio.gather(*(host.run(time.sleep, 0.1) for _ in range(3)))
+    assert len(trims) == 1
+    await asyncio.sleep(1.0)
+    assert len(trims) == 2 and host.trims == 2
+    await host.run(sum, [1])
+    host.shutdown()  # a trim still pending when the server stops is dropped
+    await asyncio.sleep(0.7)
+    assert len(trims) == 2
