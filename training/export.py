@@ -175,7 +175,7 @@ training the shipped weights with `python -m training --resume --minutes M`.
 - Trained only on Python: its `entropy-complete.json` declares `"languages": ["python"]`, so
   other languages get no suggestion (and one message saying why) unless the guard is off.
 - Its shown confidence comes from `confidence.json`, fitted on the held-out corpus files
-  (`entropy-complete calibrate --limit 1000 $(python -m training.heldout)`); the evaluation
+  (`entropy-complete calibrate $(python -m training.heldout)`, 1,500 masked lines); the evaluation
   table's confidence row is the older per-benchmark fit.
 - Small: multi-line completions drift and loop; the engine's stop rules, repetition filter and
   entropy abstain are what make it usable.
