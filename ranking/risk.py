@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +25,7 @@ from grammars import (
     query_source,
 )
 
-from . import resolve
+from . import resolve, resolve_js
 from .rulefile import (
     FILE_FIELDS,
     Rule,
@@ -35,8 +35,15 @@ from .rulefile import (
 )
 
 QUERY_KIND = "sensitive"  # grammars/queries/<language>/sensitive.scm
-# Per language: the calls in a range rewritten with names resolved (see ranking.resolve).
-_REWRITERS = {"python": resolve.rewrites}
+# Per language: the calls in a range rewritten with names resolved (ranking.resolve for Python,
+# ranking.resolve_js for module aliases in JavaScript and TypeScript).
+_REWRITERS: dict[str, Callable[[tree_sitter.Node, int, int], Iterator[tuple[int, int, bytes]]]] = {
+    "python": resolve.rewrites,
+    **{
+        lang: partial(resolve_js.rewrites, language=lang)
+        for lang in ("javascript", "typescript", "tsx")
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,3 +75,42 @@ def test_a_binding_after_the_call_or_in_another_scope_does_not_count() -> None:
     assert find_flags(other, len(other), "cur.execute(q)\n", "python", [0], [0.1]) == []
     shadowed = "import json as pickle\n"
     assert find_flags(shadowed, len(shadowed), "pickle.loads(s)\n", "python", [0], [0.1]) == []
+
+
+# Node code names modules as it likes; ranking.resolve_js writes the call with the module's name.
+JS_ALIASES = [
+    ("javascript", "const proc = require('child_process');\n", "proc.exec(cmd);\n", "js.child-process"),
+    ("javascript", "const { exec: run } = require('node:child_process');\n", "run(cmd);\n", "js.child-process"),
+    ("javascript", "const ex = require('child_process').exec;\n", "ex(cmd);\n", "js.child-process"),
+    ("javascript", "import { exec } from 'child_process';\n", "exec(`ls ${dir}`);\n", "js.child-process"),
+    ("javascript", "import * as sandbox from 'vm';\n", "sandbox.runInNewContext(code);\n", "js.vm-run"),
+    ("javascript", "const fsp = require('fs/promises');\n", "await fsp.rm(dir);\n", "js.fs-delete"),
+    ("typescript", "import { rmSync as wipe } from 'node:fs';\n", "wipe(dir);\n", "js.fs-delete"),
+    ("typescript", "import cp = require('child_process');\n", "cp.execSync(cmd);\n", "js.child-process"),
+    ("tsx", "import proc from 'child_process';\n", "proc.exec(cmd);\n", "js.child-process"),
+]  # fmt: skip
+JS_LOOKALIKES = [
+    ("javascript", "const db = require('./db');\n", "db.exec(sql);\n"),
+    ("javascript", "import { exec } from './shell';\n", "exec(cmd);\n"),
+    ("javascript", "const re = /a+/;\n", "re.exec(s);\n"),
+    ("javascript", "const { spawn } = require('child_process');\n", "spawn('ls', ['-l']);\n"),
+    ("typescript", "import vm from 'vm';\n", "vm.isContext(sandbox);\n"),
+    ("javascript", "proc.exec(cmd);\n", "const proc = require('child_process');\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "document", "inserted", "rule"), JS_ALIASES)
+def test_javascript_module_aliases_are_resolved(
+    language: str, document: str, inserted: str, rule: str
+) -> None:
+    assert is_valid(document + inserted, language)
+    [flag] = find_flags(document, len(document), inserted, language, [0], [0.1])
+    # On the call as written (the statement's `;` and an `await` are not part of it).
+    call = inserted.removeprefix("await ").rstrip(";\n")
+    assert (flag.rule, inserted[flag.start : flag.end]) == (rule, call)
+
+
+@pytest.mark.parametrize(("language", "document", "inserted"), JS_LOOKALIKES)
+def test_javascript_look_alikes_stay_quiet(language: str, document: str, inserted: str) -> None:
+    """Local modules, other `exec` methods, spawn without a shell, a binding after the call."""
+    assert find_flags(document, len(document), inserted, language, [0], [0.1]) == []
