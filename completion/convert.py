@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CompletionError, ConversionError
+from .modeldir import META_FILE
 
-META_FILE = "entropy-complete.json"
 QUANTIZATIONS: tuple[str, ...] = (
     "int8",
     "int8_float32",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 import threading
 import time
 import weakref
@@ -26,6 +25,7 @@ from .modeldir import (
     check_model_dir,
     declared_languages,
     model_hash,
+    read_meta,
     resolve_compute,
     resolve_device,
 )
@@ -84,8 +84,7 @@ class CT2Engine:
 
         path = Path(model_dir).expanduser() if model_dir else DEFAULT_MODEL_DIR
         check_model_dir(path)
-        meta_file = path / "entropy-complete.json"
-        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        meta = read_meta(path)
         dev = resolve_device(device)
         ctype = resolve_compute(dev, compute_type)
         try:

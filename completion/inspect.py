@@ -9,12 +9,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .engine import CT2Engine
-from .errors import CompletionError
+from .errors import CompletionError, ModelLoadError
 from .fim import detect, stop_tokens
 from .modelbin import ModelBinError, read_header
-from .modeldir import resolve_compute
+from .modeldir import META_FILE, read_meta, resolve_compute
 
-META_FILE = "entropy-complete.json"
 # CTranslate2 writes one of these beside model.bin (older versions: .txt, seq2seq: shared_).
 VOCAB_FILES: tuple[str, ...] = (
     "vocabulary.json",
@@ -168,12 +167,10 @@ def _tokenizer(r: ModelReport, path: Path) -> tuple[ModelReport, str | None]:
 
 def _metadata(r: ModelReport, path: Path) -> tuple[ModelReport, str | None]:
     notes = list(r.notes)
-    meta: dict = {}
-    if (path / META_FILE).exists():
-        try:
-            meta = json.loads((path / META_FILE).read_text())
-        except (OSError, ValueError):
-            notes.append(f"{META_FILE} is unreadable: it is ignored")
+    try:
+        meta = read_meta(path)
+    except ModelLoadError as e:  # the engine refuses such a file, so the model is not usable
+        return r, str(e)
     if meta and meta.get("family") not in (None, r.family):
         notes.append(f"{META_FILE} says family {meta['family']}, the tokenizer says {r.family}")
     if r.family == "plain":

@@ -13,6 +13,7 @@ from .errors import (
     NotADecoderModelError,
     TokenizerNotFoundError,
 )
+from .fim import PROMPT_FORMATS
 from .modelbin import ModelBinError, read_header
 
 # The devices a model can run on ("auto": CUDA when CTranslate2 sees a GPU).
@@ -48,6 +49,10 @@ def model_hash(path: Path) -> str:
             h.update(str(f.stat().st_size).encode())
     return h.hexdigest()[:12]
 
+
+META_FILE = "entropy-complete.json"  # what entropy-complete knows of a model (convert writes it)
+# A model's own prompt layout: any resolved format ("auto" is what a user setting may say).
+MODEL_FORMATS = tuple(f for f in PROMPT_FORMATS if f != "auto")
 
 # The files a model directory may hold that loading reads.
 MODEL_FILES = (
@@ -138,3 +143,33 @@ def declared_languages(value: object) -> tuple[str, ...] | None:
             f'entropy-complete.json: "languages" must be a list of names or "all", not {value!r}'
         )
     return tuple(value)
+
+
+def read_meta(model_dir: Path) -> dict:
+    """A model directory's entropy-complete.json, its fields checked ({} when there is none).
+
+    Raises:
+        ModelLoadError: one line naming the file and what is wrong with it.
+    """
+    f = Path(model_dir) / META_FILE
+    if not f.exists():
+        return {}
+    try:
+        meta = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{f} cannot be read: {e}") from None
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"{f} must hold a JSON object, not a {type(meta).__name__}")
+    ctx = meta.get("context_length", 2048)
+    if isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 16:
+        raise ModelLoadError(f'{f}: "context_length" must be a number of tokens, not {ctx!r}')
+    if meta.get("prompt_format", "fim") not in MODEL_FORMATS:
+        raise ModelLoadError(
+            f'{f}: "prompt_format" must be one of {", ".join(MODEL_FORMATS)}, '
+            f"not {meta['prompt_format']!r}"
+        )
+    try:
+        declared_languages(meta.get("languages"))
+    except ModelLoadError as e:
+        raise ModelLoadError(f"{f}: {str(e).removeprefix(META_FILE + ': ')}") from None
+    return meta

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import threading
 import time
 import weakref
@@ -20,7 +19,7 @@ from .backend import Engine, ModelInfo
 from .engine import DEFAULT_MODEL_DIR, MAX_AUTO_CONTEXT, CT2Engine
 from .errors import GenerationCancelled, ModelLoadError, TokenizerNotFoundError
 from .fim import detect, family_label, for_format, stop_tokens
-from .modeldir import declared_languages
+from .modeldir import declared_languages, read_meta
 from .prompt import Prompt, TokenText
 from .topk_entropy import topk_entropy
 from .types import Sample, SamplingPolicy
@@ -77,8 +76,7 @@ class RemoteEngine:
                 f"{path}/tokenizer.json cannot be read: {e} (a remote model needs its tokenizer "
                 "in model.path)"
             ) from e
-        meta_file = path / "entropy-complete.json"
-        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        meta = read_meta(path)
         vocab = self.tokenizer.get_vocab()
         self.template = detect(vocab)
         fmt = meta.get("prompt_format", "fim") if prompt_format == "auto" else prompt_format

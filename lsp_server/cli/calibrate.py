@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from completion import CompletionError
-from completion.convert import META_FILE
 from completion.fim import PROMPT_FORMATS, format_of
+from completion.modeldir import read_meta
 
 from .args import choice
 
@@ -94,10 +94,9 @@ def default_out(model_dir: str | Path, prompt_format: str, resolved: str | None 
 
     model_dir = Path(model_dir)
     try:
-        meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = {}
-    own = meta.get("prompt_format", "fim") if isinstance(meta, dict) else "fim"
+        own = read_meta(model_dir).get("prompt_format", "fim")
+    except CompletionError:  # a broken file: the engine says so when it loads the model
+        own = "fim"
     if prompt_format in ("auto", own):
         return model_dir / CALIBRATION_FILE
     return model_dir / f"confidence.{resolved or prompt_format}.json"

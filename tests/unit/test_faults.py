@@ -68,6 +68,46 @@ def test_threads_are_bounded_by_the_cpu_count() -> None:
     assert parse({"model": {"threads": cores}})[1] == []
 
 
+@pytest.mark.parametrize(
+    ("meta", "says"),
+    [
+        ('{"prompt_format": ', "cannot be read: Expecting value"),
+        ('["fim"]', "must hold a JSON object, not a list"),
+        (
+            '{"prompt_format": "auto"}',
+            "\"prompt_format\" must be one of fim, spm, prefix, not 'auto'",
+        ),
+        ('{"context_length": "big"}', "\"context_length\" must be a number of tokens, not 'big'"),
+        ('{"context_length": true}', '"context_length" must be a number of tokens, not True'),
+        ('{"languages": "python"}', '"languages" must be a list of names or "all"'),
+    ],
+)
+def test_a_broken_model_metadata_file_is_one_line_naming_it(
+    tmp_path: Path, meta: str, says: str
+) -> None:
+    """The engine, `models check` and `complete` refuse it alike (a list was a traceback)."""
+    from completion.inspect import check
+    from lsp_server.cli import main
+
+    model = tmp_path / "model"
+    model.mkdir()
+    for f in DEFAULT_MODEL_DIR.iterdir():
+        (model / f.name).symlink_to(f)
+    (model / "entropy-complete.json").unlink()
+    (model / "entropy-complete.json").write_text(meta)
+    where = f"{model / 'entropy-complete.json'}"
+    with pytest.raises(ModelLoadError) as caught:
+        load_engine(Options().model.__class__(path=str(model), threads=1))
+    assert str(caught.value).startswith(where) and says in str(caught.value)
+    report = check(model)
+    assert not report.ok and says in (report.reason or "")
+    source = tmp_path / "t.py"
+    source.write_text("def f(x):\n    return ")
+    assert (
+        main(["complete", "--model", str(model), str(source), "--line", "2", "--column", "11"]) == 2
+    )
+
+
 def test_a_model_file_that_blocks_is_refused_at_once(tmp_path: Path) -> None:
     model = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, model, ignore=shutil.ignore_patterns("model.bin"))
