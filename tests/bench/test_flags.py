@@ -35,15 +35,12 @@ def test_scoring_counts_add_up() -> None:
 
 
 def test_evaluate_by_hand() -> None:
-    snippets = [
-        s for s in load_snippets() if s.id in {"py-eval", "py-json-loads", "js-settimeout-string"}
-    ]
+    from bench.flags import Snippet
+
+    snippets = [s for s in load_snippets() if s.id in {"py-eval", "py-json-loads"}]
+    # A snippet labelled with a rule its code does not break: the scorer must count a miss.
+    snippets.append(Snippet("made-up-miss", "python", "print(1)\n", frozenset({"py.eval"})))
     r = evaluate(snippets)
-    assert (r["snippet"]["tp"], r["snippet"]["fp"], r["snippet"]["fn"], r["snippet"]["tn"]) == (
-        1,
-        0,
-        1,
-        1,
-    )
-    assert r["missed"] == ["js-settimeout-string"] and r["snippet"]["precision"] == 1.0
-    assert r["snippet"]["recall"] == 0.5
+    sn = r["snippet"]
+    assert (sn["tp"], sn["fp"], sn["fn"], sn["tn"]) == (1, 0, 1, 1)
+    assert r["missed"] == ["made-up-miss"] and sn["precision"] == 1.0 and sn["recall"] == 0.5

@@ -114,3 +114,19 @@ def test_javascript_module_aliases_are_resolved(
 def test_javascript_look_alikes_stay_quiet(language: str, document: str, inserted: str) -> None:
     """Local modules, other `exec` methods, spawn without a shell, a binding after the call."""
     assert find_flags(document, len(document), inserted, language, [0], [0.1]) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        ("setTimeout('tick()', 100);\n", True),
+        ("setInterval(`poll(${id})`, 1000);\n", True),
+        ('window.setTimeout("step(" + n + ")", 5);\n', True),
+        ("setTimeout(() => tick(), 100);\n", False),
+        ("setTimeout(tick, 100);\n", False),
+        ("setTimeout(step.bind(null, 'x'), 10);\n", False),
+    ],
+)
+def test_a_timer_given_a_string_is_eval(code: str, flagged: bool) -> None:
+    flags = find_flags("", 0, code, "javascript", [0], [0.1])
+    assert [f.rule for f in flags] == (["js.eval"] if flagged else [])

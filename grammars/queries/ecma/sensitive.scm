@@ -24,6 +24,13 @@
   function: (_) @_fn
   (#match? @_fn "^((window|globalThis|global)\\.)?eval$")) @js.eval
 
+; A timer given a string (not a function) evaluates it as eval does.
+(call_expression
+  function: (_) @_fn
+  arguments: (arguments . (_) @_code)
+  (#match? @_fn "^((window|globalThis|global)\\.)?(setTimeout|setInterval)$")
+  (#match? @_code "^['\"`]")) @js.eval
+
 (new_expression
   constructor: (identifier) @_ctor
   (#eq? @_ctor "Function")) @js.new-function
