@@ -17,8 +17,9 @@ the same queries on that text and reports hits on the original call's span (see
 ``RuleSet.resolved_hits``).
 
 Bindings are read from the visible text only (declarations and imports above the call, in any
-scope: a name rebound to something else in between is rare enough in Node code to ignore);
-nothing is executed or imported.
+scope); a function parameter of the same name between the binding and the call hides it. A
+name assigned something else later is rare enough in Node code to ignore. Nothing is executed
+or imported.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ _BINDINGS = """
 (variable_declarator name: (_) @name value: (_) @value) @binding
 (import_statement source: (string) @source) @import
 """
+_FUNCTIONS = frozenset(
+    "function_declaration function_expression function arrow_function method_definition "
+    "generator_function_declaration generator_function".split()
+)
+# Parts of a parameter list that hold values or types, not the names it binds.
+_NOT_BOUND = frozenset({"right", "value", "type"})
 # How the rules spell a module: its name, without the `node:` scheme, `/` as a dot.
 _MODULE = re.compile(r"^(?:node:)?([A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)*)$")
 
@@ -112,6 +119,29 @@ def _imported(statement: tree_sitter.Node, module: str) -> Iterator[tuple[str, s
                         yield _text(alias or name), f"{module}.{_text(name)}"
 
 
+def _bound(node: tree_sitter.Node) -> Iterator[str]:
+    """The names a parameter list (or a lone arrow-function parameter) binds."""
+    if node.type in ("identifier", "shorthand_property_identifier_pattern"):
+        yield _text(node)
+        return
+    for i, child in enumerate(node.children):
+        if node.field_name_for_child(i) not in _NOT_BOUND:
+            yield from _bound(child)
+
+
+def _hidden(call: tree_sitter.Node, name: str, bound_at: int) -> bool:
+    """Whether a function around ``call`` that starts after ``bound_at`` has a parameter
+    ``name`` (which then means something else there)."""
+    node = call.parent
+    while node is not None and node.start_byte > bound_at:
+        if node.type in _FUNCTIONS:
+            params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+            if params is not None and name in set(_bound(params)):
+                return True
+        node = node.parent
+    return False
+
+
 def _head(callee: tree_sitter.Node) -> tree_sitter.Node:
     """The leftmost name of a callee: `a` in `a.b.c`."""
     while callee.type == "member_expression":
@@ -151,10 +181,11 @@ def rewrites(
         head = _head(callee)
         if head.type != "identifier":
             continue
-        seen = [path for at, path in bindings.get(_text(head), ()) if at < call.start_byte]
-        if not seen:
+        name = _text(head)
+        seen = [(at, path) for at, path in bindings.get(name, ()) if at < call.start_byte]
+        if not seen or _hidden(call, name, seen[-1][0]):
             continue
         rest = _text(callee)[head.end_byte - callee.start_byte :]
-        source = f"{seen[-1]}{rest}{_text(args)}"
+        source = f"{seen[-1][1]}{rest}{_text(args)}"
         if source != _text(call):
             yield call.start_byte, call.end_byte, source.encode()

@@ -96,6 +96,9 @@ JS_LOOKALIKES = [
     ("javascript", "const { spawn } = require('child_process');\n", "spawn('ls', ['-l']);\n"),
     ("typescript", "import vm from 'vm';\n", "vm.isContext(sandbox);\n"),
     ("javascript", "proc.exec(cmd);\n", "const proc = require('child_process');\n"),
+    ("javascript", "const proc = require('child_process');\nfunction run(proc) {\n  ", "proc.exec(cmd);\n"),
+    ("typescript", "import proc from 'child_process';\nconst go = (proc: Db) => ", "proc.exec(sql);\n"),
+    ("javascript", "const proc = require('child_process');\nconst f = ({ proc }) => ", "proc.exec(sql);\n"),
 ]  # fmt: skip
 
 
@@ -112,7 +115,8 @@ def test_javascript_module_aliases_are_resolved(
 
 @pytest.mark.parametrize(("language", "document", "inserted"), JS_LOOKALIKES)
 def test_javascript_look_alikes_stay_quiet(language: str, document: str, inserted: str) -> None:
-    """Local modules, other `exec` methods, spawn without a shell, a binding after the call."""
+    """Local modules, other `exec` methods, spawn without a shell, a binding after the call, a
+    parameter that hides the module's name."""
     assert find_flags(document, len(document), inserted, language, [0], [0.1]) == []
 
 
@@ -130,3 +134,9 @@ def test_javascript_look_alikes_stay_quiet(language: str, document: str, inserte
 def test_a_timer_given_a_string_is_eval(code: str, flagged: bool) -> None:
     flags = find_flags("", 0, code, "javascript", [0], [0.1])
     assert [f.rule for f in flags] == (["js.eval"] if flagged else [])
+
+
+def test_a_parameter_whose_default_names_the_module_does_not_hide_it() -> None:
+    document = "const proc = require('child_process');\nfunction f(x = proc) {\n  "
+    [flag] = find_flags(document, len(document), "proc.exec(cmd);\n}\n", "javascript", [0], [0.1])
+    assert flag.rule == "js.child-process"
