@@ -60,7 +60,7 @@ MODEL_FILES = (
     "tokenizer.json",
     "config.json",
     "vocabulary.json",
-    "entropy-complete.json",
+    META_FILE,
     "confidence.json",
     "confidence.prefix.json",
     "confidence.fim.json",
