@@ -183,9 +183,12 @@ def rewrites(
             continue
         name = _text(head)
         seen = [(at, path) for at, path in bindings.get(name, ()) if at < call.start_byte]
-        if not seen or _hidden(call, name, seen[-1][0]):
+        if not seen:
             continue
-        rest = _text(callee)[head.end_byte - callee.start_byte :]
-        source = f"{seen[-1][1]}{rest}{_text(args)}"
+        at, path = max(seen)  # the latest binding above the call
+        if _hidden(call, name, at):
+            continue
+        rest = (callee.text or b"")[len(head.text or b"") :].decode("utf-8", "replace")
+        source = f"{path}{rest}{_text(args)}"
         if source != _text(call):
             yield call.start_byte, call.end_byte, source.encode()
