@@ -100,8 +100,8 @@ def test_suggestions_do_not_loop() -> None:
 
 
 def test_prefix_prompts_use_the_models_prefix_fit(tmp_path) -> None:
-    """A user who sets prompt_format "prefix" gets the fit made on prefix-only prompts: the
-    same model scores its candidates differently without the text after the cursor."""
+    """A model directory's fit for one prompt layout (confidence.prefix.json) is what prompts
+    of that layout use; the model's own layout keeps confidence.json."""
     from completion import CT2Engine
     from ranking import ConfidenceModel
 
