@@ -4,9 +4,11 @@ local result_file = assert(os.getenv('EC_RESULT'))
 vim.opt.rtp:prepend(assert(os.getenv('EC_NVIM_DIR'))) -- lsp/entropy_complete.lua + plugin/
 
 -- User-level settings on top of the shipped config: one CPU thread, and always show something
--- (the test checks the plumbing, not the interim model's confidence).
+-- (the test checks the plumbing, not the interim model's confidence). EC_MODE=held-back holds
+-- every automatic suggestion back instead, and checks that the plugin says why.
+local held_back = os.getenv('EC_MODE') == 'held-back'
 vim.lsp.config('entropy_complete', {
-  init_options = { model = { threads = 1 }, automatic = { abstainBelow = 0 } },
+  init_options = { model = { threads = 1 }, automatic = { abstainBelow = held_back and 1 or 0 } },
 })
 vim.lsp.enable('entropy_complete')
 
@@ -94,6 +96,40 @@ vim.api.nvim_create_autocmd('VimEnter', {
     step('model loaded')
     vim.api.nvim_win_set_cursor(0, { vim.api.nvim_buf_line_count(0), 0 })
     result.before = vim.api.nvim_get_current_line()
+    if held_back then
+      result.status_events = 0
+      vim.api.nvim_create_autocmd('User', {
+        pattern = 'EntropyCompleteStatus',
+        callback = function()
+          result.status_events = result.status_events + 1
+        end,
+      })
+      vim.api.nvim_feedkeys('A', 'n', false)
+      return poll(function()
+        result.status = vim.b.entropy_complete_status
+        return result.status ~= nil
+      end, 30000, function()
+        step('held back')
+        result.ghost = ghost_text()
+        -- The next keystroke clears the note (TextChangedI): one more User event, whether or
+        -- not the request it starts is held back again by the time this looks.
+        local seen = result.status_events
+        vim.api.nvim_feedkeys('x', 'n', false)
+        poll(function()
+          return result.status_events > seen
+        end, 5000, function()
+          result.cleared = true
+          shutdown(client)
+          finish(true, 'held back')
+        end, function()
+          shutdown(client)
+          finish(false, 'the status did not change after a keystroke')
+        end)
+      end, function()
+        shutdown(client)
+        finish(false, 'no held-back status')
+      end)
+    end
     vim.api.nvim_feedkeys('A', 'n', false) -- InsertEnter: an automatic inline request
     poll(function()
       result.ghost = ghost_text()

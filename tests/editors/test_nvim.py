@@ -38,9 +38,10 @@ def test_nvim_version_has_inline_completion() -> None:
     assert (major, minor) >= (0, 12), out.splitlines()[0]
 
 
-def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
+def _drive(tmp_path: Path, mode: str = "") -> tuple[dict, Path, str]:
+    """Runs nvim_inline.lua on a copy of the sample; its result, the file and its text."""
     assert NVIM is not None
-    env = {**os.environ, "PATH": PATH, "EC_NVIM_DIR": str(NVIM_DIR)}
+    env = {**os.environ, "PATH": PATH, "EC_NVIM_DIR": str(NVIM_DIR), "EC_MODE": mode}
     for name in ("CONFIG", "DATA", "STATE", "CACHE"):
         env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
     env["EC_RESULT"] = str(tmp_path / "result.json")
@@ -61,6 +62,11 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     )
     result = json.loads((tmp_path / "result.json").read_text())
     assert proc.returncode == 0 and result["ok"], (result, proc.stderr[-2000:])
+    return result, sample, text
+
+
+def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
+    result, sample, text = _drive(tmp_path)
     assert result["inline_enabled"], "the plugin did not enable inline completion on LspAttach"
     assert result["messages"] == [], result["messages"]  # no complaint about the shipped config
     ghost, before, after = result["ghost"], result["before"], result["after"]
@@ -74,3 +80,50 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     shown = {e["id"] for e in events if e["event"] == "shown"}
     accepted = [e["id"] for e in events if e["event"] == "accept"]
     assert len(accepted) == 1 and accepted[0] in shown
+
+
+def test_a_held_back_suggestion_says_why_until_the_next_keystroke(tmp_path: Path) -> None:
+    """With every automatic suggestion held back (abstainBelow 1), the plugin keeps the reason
+    in b:entropy_complete_status for a statusline, and the next keystroke clears it."""
+    result, _, _ = _drive(tmp_path, "held-back")
+    assert result.get("ghost") is None  # nothing on screen
+    assert re.fullmatch(
+        r"entropy-complete: held back \(confidence 0\.\d\d < 1\.00\)", result["status"]
+    ), result["status"]
+    assert result["status_events"] >= 2 and result["cleared"]
+
+
+def test_the_held_back_note_names_the_reason(tmp_path: Path) -> None:
+    """The plugin's entropyComplete/abstained handler on its own, for each reason it reads."""
+    assert NVIM is not None
+    script = tmp_path / "abstained.lua"
+    script.write_text(
+        f"""
+vim.opt.rtp:prepend({json.dumps(str(NVIM_DIR))})
+vim.cmd('runtime plugin/entropy_complete.lua')
+local handler = vim.lsp.handlers['entropyComplete/abstained']
+local uri = vim.uri_from_fname({json.dumps(str(tmp_path / "a.rs"))})
+local out = {{}}
+for _, r in ipairs({{
+  {{ uri = uri, reason = 'language', bestConfidence = vim.NIL, abstainBelow = 0.1 }},
+  {{ uri = uri, reason = 'confidence', bestConfidence = 0.0612, abstainBelow = 0.1 }},
+  {{ uri = uri, reason = 'confidence' }},
+}}) do
+  handler(nil, r, {{}})
+  table.insert(out, vim.b[vim.uri_to_bufnr(uri)].entropy_complete_status)
+end
+handler(nil, 'not a table', {{}})  -- ignored, no error
+io.write(vim.json.encode(out))
+"""
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run(
+        [NVIM, "--headless", "-n", "-i", "NONE", "-u", "NONE", "-l", str(script)],
+        capture_output=True, text=True, timeout=30, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        "entropy-complete: this language is not the model's",
+        "entropy-complete: held back (confidence 0.06 < 0.10)",
+        "entropy-complete: held back",
+    ]

@@ -5,6 +5,11 @@
 --   <Tab>  accept the suggestion on screen (falls back to a plain <Tab>)
 --   <M-]>  next suggestion      <M-[>  previous suggestion
 -- :EntropyCompleteReview lists the accepted code that still needs review in the quickfix list.
+--
+-- When there is no ghost text because the server held the suggestion back (the model was
+-- unsure) or does not know the file's language, b:entropy_complete_status says so until the
+-- next keystroke, for a statusline: set statusline+=%{get(b:,'entropy_complete_status','')}
+-- (a User EntropyCompleteStatus autocmd fires when it changes).
 
 if vim.g.loaded_entropy_complete then
   return
@@ -13,12 +18,47 @@ vim.g.loaded_entropy_complete = true
 
 local NAME = 'entropy_complete'
 
+local function set_status(bufnr, text)
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.b[bufnr].entropy_complete_status == text then
+    return
+  end
+  vim.b[bufnr].entropy_complete_status = text
+  vim.api.nvim_exec_autocmds('User', { pattern = 'EntropyCompleteStatus', modeline = false })
+end
+
+-- entropyComplete/abstained (docs/protocol.md): an automatic request got no suggestion.
+vim.lsp.handlers['entropyComplete/abstained'] = function(_, result)
+  if type(result) ~= 'table' or type(result.uri) ~= 'string' then
+    return
+  end
+  local text
+  if result.reason == 'language' then
+    text = 'entropy-complete: this language is not the model\'s'
+  elseif type(result.bestConfidence) == 'number' and type(result.abstainBelow) == 'number' then
+    text = string.format(
+      'entropy-complete: held back (confidence %.2f < %.2f)',
+      result.bestConfidence,
+      result.abstainBelow
+    )
+  else
+    text = 'entropy-complete: held back'
+  end
+  set_status(vim.uri_to_bufnr(result.uri), text)
+end
+
 local function attach(args)
   local client = vim.lsp.get_client_by_id(args.data.client_id)
   if not client or client.name ~= NAME or not vim.lsp.inline_completion then
     return
   end
   vim.lsp.inline_completion.enable(true, { bufnr = args.buf })
+  vim.api.nvim_create_autocmd({ 'TextChangedI', 'InsertLeave' }, {
+    group = vim.api.nvim_create_augroup('entropy_complete_status_' .. args.buf, { clear = true }),
+    buffer = args.buf,
+    callback = function()
+      set_status(args.buf, nil)
+    end,
+  })
   if vim.g.entropy_complete_keymaps == false then
     return
   end
