@@ -10,6 +10,7 @@ same functions under names of its own choosing:
     import * as sandbox from 'vm';                  sandbox.runInNewContext(code)
     import { rmSync } from 'fs';                    rmSync(path)
     import cp = require('child_process');           cp.exec(cmd)        (TypeScript)
+    const { exec } = await import('child_process');    exec(cmd)
 
 For each call in the edited range whose callee starts with such a name, this module writes the
 call with the module's own name (`proc.exec(cmd)` -> `child_process.exec(cmd)`); the caller runs
@@ -65,14 +66,18 @@ def _module(string: tree_sitter.Node | None) -> str | None:
 
 
 def _required(node: tree_sitter.Node | None) -> str | None:
-    """The module of ``require('m')`` (or ``require('m').a.b``, as ``m.a.b``), else None."""
+    """The module of ``require('m')`` or ``await import('m')`` (``require('m').a.b`` as
+    ``m.a.b``), else None."""
     if node is None:
         return None
+    if node.type == "await_expression" and node.named_child_count == 1:
+        node = node.named_children[0]
     if node.type == "member_expression":
         base = _required(node.child_by_field_name("object"))
         prop = node.child_by_field_name("property")
         return f"{base}.{_text(prop)}" if base and prop is not None else None
-    if node.type != "call_expression" or _text(node.child_by_field_name("function")) != "require":
+    loader = node.child_by_field_name("function") if node.type == "call_expression" else None
+    if loader is None or not (loader.type == "import" or _text(loader) == "require"):
         return None
     args = node.child_by_field_name("arguments")
     first = args.named_children[0] if args is not None and args.named_children else None

@@ -88,6 +88,8 @@ JS_ALIASES = [
     ("typescript", "import { rmSync as wipe } from 'node:fs';\n", "wipe(dir);\n", "js.fs-delete"),
     ("typescript", "import cp = require('child_process');\n", "cp.execSync(cmd);\n", "js.child-process"),
     ("tsx", "import proc from 'child_process';\n", "proc.exec(cmd);\n", "js.child-process"),
+    ("javascript", "const { exec } = await import('node:child_process');\n", "exec(cmd);\n", "js.child-process"),
+    ("typescript", "const sandbox = await import('vm');\n", "sandbox.runInThisContext(code);\n", "js.vm-run"),
 ]  # fmt: skip
 JS_LOOKALIKES = [
     ("javascript", "const db = require('./db');\n", "db.exec(sql);\n"),
