@@ -129,6 +129,30 @@ JSX = [
     ("const a = <div className={c}>{text}</div>;", None),
 ]
 
+GO = [
+    ('exec.Command("sh", "-c", cmd)', "go.shell-command"),
+    ('exec.Command("/bin/bash", "-c", "tar xf " + archive)', "go.shell-command"),
+    ('exec.CommandContext(ctx, "cmd.exe", "/c", line)', "go.shell-command"),
+    ('exec.Command("git", "log", ref)', None),
+    ('exec.Command("sh", script)', None),
+    ('db.Query(fmt.Sprintf("SELECT * FROM t WHERE id = %s", id))', "go.sql-format"),
+    ('tx.Exec("DELETE FROM t WHERE id = " + id)', "go.sql-format"),
+    ('db.QueryContext(ctx, "SELECT " + cols + " FROM t")', "go.sql-format"),
+    ("db.Exec(`UPDATE t SET a = 1 WHERE id = ` + id)", "go.sql-format"),
+    ('db.Query("SELECT * FROM t WHERE id = $1", id)', None),
+    ('log.Println(fmt.Sprintf("%d rows", n))', None),
+    ("&tls.Config{InsecureSkipVerify: true}", "go.tls-no-verify"),
+    ("&tls.Config{InsecureSkipVerify: false}", None),
+    ("md5.Sum(data)", "go.weak-crypto"),
+    ("sha1.New()", "go.weak-crypto"),
+    ("des.NewCipher(key)", "go.weak-crypto"),
+    ("sha256.Sum256(data)", None),
+    ("os.RemoveAll(dir)", "go.fs-delete"),
+    ('os.Remove("out.tmp")', None),
+    ("template.HTML(bio)", "go.unescaped-html"),
+    ('template.HTML("<b>hi</b>")', None),
+]
+
 
 def _rule_ids(text: str, language: str) -> list[str]:
     return [rule.id for rule, _, _ in RuleSet.default().find(text, language)]
@@ -144,6 +168,22 @@ def test_python_rules(snippet: str, rule: str | None) -> None:
 @pytest.mark.parametrize(("snippet", "rule"), ECMA)
 def test_ecma_rules(snippet: str, rule: str | None, language: str) -> None:
     assert _rule_ids(snippet, language) == ([] if rule is None else [rule])
+
+
+@pytest.mark.parametrize(("snippet", "rule"), GO)
+def test_go_rules(snippet: str, rule: str | None) -> None:
+    document = f"package main\n\nfunc run() {{\n\tx := {snippet}\n\t_ = x\n}}\n"
+    assert _rule_ids(document, "go") == ([] if rule is None else [rule])
+
+
+def test_go_flags_follow_each_rules_review_policy() -> None:
+    """A sure model (low entropy) still routes always-review rules to a human, not the rest."""
+    document = "package main\n\nfunc run() {\n\tx := \n}\n"
+    offset = document.index(":= ") + 3
+    [shell] = find_flags(document, offset, 'exec.Command("sh", "-c", c)', "go", [0], [0.1])
+    [crypto] = find_flags(document, offset, "md5.Sum(data)", "go", [0], [0.1])
+    assert (shell.rule, shell.review_required, shell.start) == ("go.shell-command", True, 0)
+    assert (crypto.rule, crypto.review_required) == ("go.weak-crypto", False)
 
 
 @pytest.mark.parametrize("language", ["javascript", "tsx"])
@@ -164,7 +204,7 @@ def test_find_reports_char_spans_on_non_ascii_text() -> None:
 
 def test_rules_table_matches_the_queries() -> None:
     rules = RuleSet.default().rules
-    families = {rule for _, rule in PYTHON + ECMA + JSX if rule}
+    families = {rule for _, rule in PYTHON + ECMA + JSX + GO if rule}
     assert families == set(rules)  # every shipped rule has a positive test above
     for rule in rules.values():
         assert rule.cwe.startswith("CWE-") and rule.message
@@ -176,7 +216,7 @@ def test_rules_table_matches_the_queries() -> None:
 def test_every_shipped_query_compiles_and_captures_rule_ids() -> None:
     # Queries compile on first use (a server's start compiles none); each must still be valid.
     rules = RuleSet.default()
-    assert {"python", "javascript", "typescript"} <= set(rules.languages)
+    assert {"python", "javascript", "typescript", "go"} <= set(rules.languages)
     for language in rules.languages:
         query = rules.query(language)
         assert query is not None and query.capture_count > 0, language
@@ -243,7 +283,7 @@ def test_replace_and_duplicates() -> None:
 
 
 def test_languages_without_rules_and_bad_input() -> None:
-    assert find_flags("", 0, 'exec.Command("sh", "-c", c)', "go", [0], [9.0]) == []
+    assert find_flags("", 0, 'Command::new("sh").arg("-c")', "rust", [0], [9.0]) == []
     assert find_flags("", 0, "eval(x)", "cobol", [0], [9.0]) == []
     assert find_flags("eval(x)", 7, "", "python", [], []) == []
     with pytest.raises(ValueError):
