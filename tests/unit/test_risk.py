@@ -129,6 +129,27 @@ JSX = [
     ("const a = <div className={c}>{text}</div>;", None),
 ]
 
+C = [
+    ("system(cmd);", "c.shell-command"),
+    ('FILE *p = popen(cmd, "r");', "c.shell-command"),
+    ('system("clear");', None),
+    ("gets(buf);", "c.unbounded-copy"),
+    ("strcpy(buf, argv[1]);", "c.unbounded-copy"),
+    ('sprintf(buf, "%s", argv[1]);', "c.unbounded-copy"),
+    ("strncpy(buf, argv[1], sizeof buf - 1);", None),
+    ('snprintf(buf, sizeof buf, "%s", argv[1]);', None),
+    ("printf(argv[1]);", "c.format-string"),
+    ("fprintf(stderr, msg);", "c.format-string"),
+    ('printf("%s", argv[1]);', None),
+    ('fprintf(stderr, "%s", msg);', None),
+    ("MD5(data, n, out);", "c.weak-crypto"),
+    ("SHA256(data, n, out);", None),
+    ("SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);", "c.tls-no-verify"),
+    ("curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);", "c.tls-no-verify"),
+    ("SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);", None),
+    ("curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);", None),
+]
+
 GO = [
     ('exec.Command("sh", "-c", cmd)', "go.shell-command"),
     ('exec.Command("/bin/bash", "-c", "tar xf " + archive)', "go.shell-command"),
@@ -170,6 +191,20 @@ def test_ecma_rules(snippet: str, rule: str | None, language: str) -> None:
     assert _rule_ids(snippet, language) == ([] if rule is None else [rule])
 
 
+@pytest.mark.parametrize("language", ["c", "cpp"])
+@pytest.mark.parametrize(("snippet", "rule"), C)
+def test_c_rules(snippet: str, rule: str | None, language: str) -> None:
+    document = (
+        f"int run(char *cmd, char **argv) {{\n    char buf[16];\n    {snippet}\n    return 0;\n}}\n"
+    )
+    assert _rule_ids(document, language) == ([] if rule is None else [rule])
+
+
+def test_cpp_std_system() -> None:
+    text = 'int f() {\n    std::system(cmd);\n    std::system("ls");\n    return 0;\n}\n'
+    assert _rule_ids(text, "cpp") == ["c.shell-command"]
+
+
 @pytest.mark.parametrize(("snippet", "rule"), GO)
 def test_go_rules(snippet: str, rule: str | None) -> None:
     document = f"package main\n\nfunc run() {{\n\tx := {snippet}\n\t_ = x\n}}\n"
@@ -204,7 +239,7 @@ def test_find_reports_char_spans_on_non_ascii_text() -> None:
 
 def test_rules_table_matches_the_queries() -> None:
     rules = RuleSet.default().rules
-    families = {rule for _, rule in PYTHON + ECMA + JSX + GO if rule}
+    families = {rule for _, rule in PYTHON + ECMA + JSX + GO + C if rule}
     assert families == set(rules)  # every shipped rule has a positive test above
     for rule in rules.values():
         assert rule.cwe.startswith("CWE-") and rule.message
@@ -216,7 +251,7 @@ def test_rules_table_matches_the_queries() -> None:
 def test_every_shipped_query_compiles_and_captures_rule_ids() -> None:
     # Queries compile on first use (a server's start compiles none); each must still be valid.
     rules = RuleSet.default()
-    assert {"python", "javascript", "typescript", "go"} <= set(rules.languages)
+    assert {"python", "javascript", "typescript", "go", "c", "cpp"} <= set(rules.languages)
     for language in rules.languages:
         query = rules.query(language)
         assert query is not None and query.capture_count > 0, language

@@ -1,0 +1,2 @@
+; inherits: c
+; C++ uses the C patterns; `std::system` is matched there too.
