@@ -147,7 +147,7 @@ def test_load_query_present_cached_and_absent() -> None:
     query = load_query("python", "sensitive")
     assert isinstance(query, tree_sitter.Query)
     assert load_query("python", "sensitive") is query
-    assert load_query("rust", "sensitive") is None
+    assert load_query("rust", "definitions") is None
     assert load_query("python", "no-such-kind") is None
 
 

@@ -150,6 +150,39 @@ C = [
     ("curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);", None),
 ]
 
+JAVA = [
+    ("Runtime.getRuntime().exec(cmd);", "java.command-exec"),
+    ('Runtime.getRuntime().exec("ls");', None),
+    ('Runtime.getRuntime().exec("convert " + file);', "java.command-exec"),
+    ('new ProcessBuilder("sh", "-c", cmd).start();', "java.command-exec"),
+    ('new ProcessBuilder("git", "log").start();', None),
+    ('stmt.executeQuery("SELECT * FROM t WHERE id = " + id);', "java.sql-concat"),
+    ('stmt.executeUpdate(String.format("DELETE FROM t WHERE id = %s", id));', "java.sql-concat"),
+    ('conn.prepareStatement("SELECT * FROM t WHERE id = ?");', None),
+    ('log.info("select " + x);', None),
+    ('MessageDigest.getInstance("MD5");', "java.weak-crypto"),
+    ('Cipher.getInstance("DES/ECB/PKCS5Padding");', "java.weak-crypto"),
+    ('MessageDigest.getInstance("SHA-256");', None),
+    ('Cipher.getInstance("AES/GCM/NoPadding");', None),
+    ("new ObjectInputStream(in).readObject();", "java.deserialize"),
+    ("mapper.readValue(json, Foo.class);", None),
+]
+
+RUST = [
+    ('Command::new("sh").arg("-c").arg(cmd).output();', "rust.shell-command"),
+    ('std::process::Command::new("bash").arg("-c").arg(&s).status();', "rust.shell-command"),
+    ('Command::new("git").arg("log").output();', None),
+    ("reqwest::Client::builder().danger_accept_invalid_certs(true).build();", "rust.tls-no-verify"),
+    ("reqwest::Client::builder().danger_accept_invalid_certs(false).build();", None),
+    ('sqlx::query(&format!("SELECT * FROM t WHERE id = {}", id));', "rust.sql-format"),
+    ('client.execute(&format!("DELETE FROM t WHERE id = {}", id), &[]);', "rust.sql-format"),
+    ('sqlx::query("SELECT * FROM t WHERE id = $1").bind(id);', None),
+    ('println!("{}", format!("x {}", y));', None),
+    ("md5::compute(data);", "rust.weak-crypto"),
+    ("Sha1::new();", "rust.weak-crypto"),
+    ("Sha256::digest(data);", None),
+]
+
 GO = [
     ('exec.Command("sh", "-c", cmd)', "go.shell-command"),
     ('exec.Command("/bin/bash", "-c", "tar xf " + archive)', "go.shell-command"),
@@ -170,6 +203,8 @@ GO = [
     ("sha256.Sum256(data)", None),
     ("os.RemoveAll(dir)", "go.fs-delete"),
     ('os.Remove("out.tmp")', None),
+    ('os.Remove("/tmp/" + name)', "go.fs-delete"),
+    ('template.HTML("<b>" + name + "</b>")', "go.unescaped-html"),
     ("template.HTML(bio)", "go.unescaped-html"),
     ('template.HTML("<b>hi</b>")', None),
 ]
@@ -203,6 +238,18 @@ def test_c_rules(snippet: str, rule: str | None, language: str) -> None:
 def test_cpp_std_system() -> None:
     text = 'int f() {\n    std::system(cmd);\n    std::system("ls");\n    return 0;\n}\n'
     assert _rule_ids(text, "cpp") == ["c.shell-command"]
+
+
+@pytest.mark.parametrize(("snippet", "rule"), JAVA)
+def test_java_rules(snippet: str, rule: str | None) -> None:
+    document = f"class A {{\n  void f() throws Exception {{\n    {snippet}\n  }}\n}}\n"
+    assert _rule_ids(document, "java") == ([] if rule is None else [rule])
+
+
+@pytest.mark.parametrize(("snippet", "rule"), RUST)
+def test_rust_rules(snippet: str, rule: str | None) -> None:
+    document = f"fn run() {{\n    let _ = {snippet}\n}}\n"
+    assert _rule_ids(document, "rust") == ([] if rule is None else [rule])
 
 
 @pytest.mark.parametrize(("snippet", "rule"), GO)
@@ -239,7 +286,7 @@ def test_find_reports_char_spans_on_non_ascii_text() -> None:
 
 def test_rules_table_matches_the_queries() -> None:
     rules = RuleSet.default().rules
-    families = {rule for _, rule in PYTHON + ECMA + JSX + GO + C if rule}
+    families = {rule for _, rule in PYTHON + ECMA + JSX + GO + C + JAVA + RUST if rule}
     assert families == set(rules)  # every shipped rule has a positive test above
     for rule in rules.values():
         assert rule.cwe.startswith("CWE-") and rule.message
@@ -251,7 +298,9 @@ def test_rules_table_matches_the_queries() -> None:
 def test_every_shipped_query_compiles_and_captures_rule_ids() -> None:
     # Queries compile on first use (a server's start compiles none); each must still be valid.
     rules = RuleSet.default()
-    assert {"python", "javascript", "typescript", "go", "c", "cpp"} <= set(rules.languages)
+    assert {"python", "javascript", "typescript", "go", "c", "cpp", "java", "rust"} <= set(
+        rules.languages
+    )
     for language in rules.languages:
         query = rules.query(language)
         assert query is not None and query.capture_count > 0, language
@@ -317,8 +366,7 @@ def test_replace_and_duplicates() -> None:
     assert [f.rule for f in flags] == ["py.file-delete"]
 
 
-def test_languages_without_rules_and_bad_input() -> None:
-    assert find_flags("", 0, 'Command::new("sh").arg("-c")', "rust", [0], [9.0]) == []
+def test_unknown_languages_and_bad_input() -> None:
     assert find_flags("", 0, "eval(x)", "cobol", [0], [9.0]) == []
     assert find_flags("eval(x)", 7, "", "python", [], []) == []
     with pytest.raises(ValueError):

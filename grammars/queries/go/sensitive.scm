@@ -49,11 +49,11 @@
   function: (selector_expression) @_fn
   arguments: (argument_list . (_) @_path)
   (#match? @_fn "^os\\.(Remove|RemoveAll)$")
-  (#not-match? @_path "^[\"`]")) @go.fs-delete
+  (#not-match? @_path "^(\"[^\"]*\"|`[^`]*`)$")) @go.fs-delete
 
 ; CWE-79: html/template told that a computed string is safe HTML, so it is not escaped.
 (call_expression
   function: (selector_expression) @_fn
   arguments: (argument_list . (_) @_value)
   (#match? @_fn "^template\\.(HTML|JS|HTMLAttr)$")
-  (#not-match? @_value "^[\"`]")) @go.unescaped-html
+  (#not-match? @_value "^(\"[^\"]*\"|`[^`]*`)$")) @go.unescaped-html
