@@ -62,9 +62,7 @@ MODEL_FILES = (
     "vocabulary.json",
     META_FILE,
     "confidence.json",
-    "confidence.prefix.json",
-    "confidence.fim.json",
-    "confidence.spm.json",
+    *(f"confidence.{fmt}.json" for fmt in MODEL_FORMATS),  # ranking.confidence.layout_file
 )
 
 

@@ -209,13 +209,16 @@ def _numbers(value: object, what: str) -> dict[str, float]:
     return {str(k): _number(v, f"{what}.{k}") for k, v in value.items()}
 
 
+def layout_file(model_dir: str | Path, prompt_format: str) -> Path:
+    """``confidence.<format>.json``: a model's calibration for one prompt layout only."""
+    return Path(model_dir) / f"confidence.{prompt_format}.json"
+
+
 def calibration_file(model_dir: str | Path, prompt_format: str = "") -> Path:
-    """Where a model's calibration for prompts of ``prompt_format`` lives:
-    ``confidence.<format>.json`` when the directory has one, else ``confidence.json``."""
-    if prompt_format:
-        own = Path(model_dir) / f"confidence.{prompt_format}.json"
-        if own.exists():
-            return own
+    """Where a model's calibration for prompts of ``prompt_format`` lives: its ``layout_file``
+    when the directory has one, else ``confidence.json``."""
+    if prompt_format and (own := layout_file(model_dir, prompt_format)).exists():
+        return own
     return Path(model_dir) / CALIBRATION_FILE
 
 

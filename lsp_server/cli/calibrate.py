@@ -90,7 +90,7 @@ def default_out(model_dir: str | Path, prompt_format: str, resolved: str | None 
     ``confidence.<format>.json``, which the engine reads for prompts of that layout only.
     ``resolved`` is the format the prompts really had (a FIM request without FIM tokens is
     prefix-only)."""
-    from ranking.confidence import CALIBRATION_FILE
+    from ranking.confidence import CALIBRATION_FILE, layout_file
 
     model_dir = Path(model_dir)
     try:
@@ -99,7 +99,7 @@ def default_out(model_dir: str | Path, prompt_format: str, resolved: str | None 
         own = "fim"
     if prompt_format in ("auto", own):
         return model_dir / CALIBRATION_FILE
-    return model_dir / f"confidence.{resolved or prompt_format}.json"
+    return layout_file(model_dir, resolved or prompt_format)
 
 
 def run(args: argparse.Namespace) -> int:
