@@ -27,6 +27,10 @@ class CompletionResult:
     n_samples: int
 
 
+# CTranslate2 takes a seed as an unsigned 32-bit number.
+MAX_SEED = 2**32 - 1
+
+
 def validate(request: CompletionRequest) -> None:
     """Raises InvalidRequestError with a one-line reason for a malformed request."""
     if not 0 <= request.offset <= len(request.text):
@@ -36,10 +40,16 @@ def validate(request: CompletionRequest) -> None:
     p = request.policy
     if p.n < 1 or p.n > 32:
         raise InvalidRequestError(f"candidates per request must be 1..32, got {p.n}")
-    if not 0 <= p.temperature <= 2 or not 0 < p.top_p <= 1 or p.top_k < 0:
-        raise InvalidRequestError("temperature must be 0..2, top_p in (0, 1], top_k >= 0")
+    if not 0 <= p.temperature <= 2:
+        raise InvalidRequestError(f"temperature must be 0..2, got {p.temperature}")
+    if not 0 < p.top_p <= 1:
+        raise InvalidRequestError(f"top_p must be more than 0 and at most 1, got {p.top_p}")
+    if p.top_k < 0:
+        raise InvalidRequestError(f"top_k must be at least 0, got {p.top_k}")
+    if not 0 <= p.seed <= MAX_SEED:
+        raise InvalidRequestError(f"seed must be 0..{MAX_SEED}, got {p.seed}")
     if p.max_new_tokens < 1:
-        raise InvalidRequestError("max_new_tokens must be at least 1")
+        raise InvalidRequestError(f"max_new_tokens must be at least 1, got {p.max_new_tokens}")
 
 
 def check_language(engine: Engine, language: str | None, request: CompletionRequest) -> None:

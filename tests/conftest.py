@@ -1,8 +1,10 @@
-"""Shared fixtures (the shipped default model, loaded once per test session) and how `pytest -n`
-schedules the files: the long ones first, folders with slow session fixtures on one worker."""
+"""Shared fixtures (the shipped default model, loaded once per test session; a guard that no test
+changes it) and how `pytest -n` schedules the files: the long ones first, folders with slow
+session fixtures on one worker."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Iterable
@@ -10,7 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from completion import CT2Engine
+from completion import DEFAULT_MODEL_DIR, CT2Engine
+
+
+def _shipped_files() -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(DEFAULT_MODEL_DIR.iterdir())
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_model_untouched() -> Iterable[None]:
+    """Fails the run when a test wrote into the shipped model's directory (a calibrate run
+    without --out or --dry-run writes its confidence.json there, as a user's would)."""
+    before = _shipped_files()
+    yield
+    after = _shipped_files()
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    assert not changed, f"a test changed the shipped model's files: {changed} (git checkout them)"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ the bad value, and the engine options that `complete`, `bench` and `calibrate` s
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
+from completion.pipeline import MAX_SEED
 
 if TYPE_CHECKING:
     from completion.remote import RemoteSettings
@@ -32,6 +34,56 @@ def bounded_int(low: int, high: int | None = None, what: str = "") -> Callable[[
         return value
 
     return parse
+
+
+def bounded_float(
+    low: float, high: float | None = None, what: str = "", *, above: bool = False
+) -> Callable[[str], float]:
+    """A finite number in [low, high] ((low, high] with ``above``; high None: no upper bound)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}must be a number, not {text!r}") from None
+        too_low = value <= low if above else value < low
+        if not math.isfinite(value) or too_low or (high is not None and value > high):
+            span = f"more than {low:g}" if above else f"at least {low:g}"
+            if high is not None:
+                span = f"{span} and at most {high:g}" if above else f"{low:g}..{high:g}"
+            raise argparse.ArgumentTypeError(f"{what}must be {span}, not {text}")
+        return value
+
+    return parse
+
+
+def add_sampling_options(
+    p: argparse.ArgumentParser, *, top: bool = True, temperature: float = 0.4
+) -> None:
+    """--temperature, --top-p, --top-k and --seed, checked where they are parsed: one spelling
+    and one range for `complete`, `bench` and `calibrate` (``top``: with --top-p/--top-k)."""
+    p.add_argument(
+        "--temperature",
+        type=bounded_float(0, 2),
+        default=temperature,
+        help=f"sampling temperature, 0..2 (default {temperature:g})",
+    )
+    if top:
+        p.add_argument(
+            "--top-p",
+            type=bounded_float(0, 1, above=True),
+            default=0.95,
+            help="nucleus sampling, (0..1] (default 0.95)",
+        )
+        p.add_argument(
+            "--top-k", type=bounded_int(0, None), default=50, help="sampling top-k (50; 0: off)"
+        )
+    p.add_argument(
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=0,
+        help="random seed: the same seed gives the same samples (default 0)",
+    )
 
 
 def threads(text: str) -> int:
@@ -108,7 +160,12 @@ def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> N
     g.add_argument("--url", help="the server's base URL, e.g. http://gpu-box:8000")
     g.add_argument("--model-name", default="", help="the served model's name (vLLM)")
     g.add_argument("--api-key-env", default="", help="environment variable that holds the API key")
-    g.add_argument("--request-timeout", type=float, default=30.0, help="seconds per remote request")
+    g.add_argument(
+        "--request-timeout",
+        type=bounded_float(0, None, above=True),
+        default=30.0,
+        help="seconds per remote request",
+    )
     g.add_argument(
         "--top-logprobs",
         type=bounded_int(1, None, "--top-logprobs "),

@@ -11,6 +11,8 @@ from bench.suites import SUITES
 
 from .args import (
     add_engine_options,
+    add_sampling_options,
+    bounded_float,
     bounded_int,
     output_dir,
     readable_file,
@@ -75,9 +77,7 @@ def add_parser(sub) -> None:
         "the next line's code) or an editor's (the cursor on an empty line)",
     )
     p.add_argument("-n", "--n", type=bounded_int(1, 32), default=4, help="candidates (default 4)")
-    p.add_argument("--temperature", type=float, default=0.4)
-    p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--top-k", type=bounded_int(0, None), default=50, help="sampling top-k (50)")
+    add_sampling_options(p)
     p.add_argument(
         "--max-tokens",
         type=bounded_int(1, 4096),
@@ -91,14 +91,18 @@ def add_parser(sub) -> None:
         "uses 256)",
     )
     p.add_argument("--no-greedy", action="store_true", help="sample all n (no greedy candidate)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--confidence",
         type=readable_file,
         help="confidence JSON to rank with (default: the model's own confidence.json)",
     )
     add_engine_options(p, default_threads=1)
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds per test program")
+    p.add_argument(
+        "--timeout",
+        type=bounded_float(0, None, above=True),
+        default=5.0,
+        help="seconds per test program",
+    )
     p.add_argument(
         "--unsafe-exec",
         action="store_true",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from completion import CompletionError
 from completion.fim import PROMPT_FORMATS, format_of
-from completion.modeldir import read_meta
+from completion.modeldir import DEVICES, read_meta
 
-from .args import choice
+from .args import add_sampling_options, bounded_int, choice, threads
 
 
 def add_parser(sub) -> None:
@@ -28,12 +28,20 @@ def add_parser(sub) -> None:
     )
     p.add_argument("paths", nargs="*", type=Path, help="source files or directories to mask")
     p.add_argument("--model", help="CTranslate2 model directory (default: the shipped model)")
-    p.add_argument("--limit", type=int, default=1500, help="masked lines (default 1500)")
-    p.add_argument("-n", "--n", type=int, default=4, help="candidates per request (default 4)")
-    p.add_argument("--temperature", type=float, default=0.4)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for the model (default 1)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--limit",
+        type=bounded_int(20, None, "masked lines "),
+        default=1500,
+        help="masked lines (default 1500)",
+    )
+    p.add_argument(
+        "-n", "--n", type=bounded_int(1, 32), default=4, help="candidates per request (default 4)"
+    )
+    add_sampling_options(p, top=False)
+    p.add_argument(
+        "--threads", type=threads, default=1, help="CPU threads for the model (default 1)"
+    )
+    p.add_argument("--device", default="auto", type=choice(DEVICES), help="auto, cpu or cuda")
     p.add_argument(
         "--prompt-format",
         type=choice(PROMPT_FORMATS),
@@ -103,7 +111,6 @@ def default_out(model_dir: str | Path, prompt_format: str, resolved: str | None 
 
 
 def run(args: argparse.Namespace) -> int:
-
     from tqdm import tqdm
 
     from bench.calibrate import fit, halves, quality
@@ -113,10 +120,6 @@ def run(args: argparse.Namespace) -> int:
     from completion import CT2Engine, SamplingPolicy
     from ranking import ConfidenceModel
 
-    if args.limit < 20:
-        return _fail(f"--limit must be at least 20 masked lines, not {args.limit}")
-    if not 1 <= args.n <= 32:
-        return _fail(f"-n must be 1..32, not {args.n}")
     if bool(args.paths) == bool(args.from_runs):
         return _fail("give source paths to mask, or --from-runs FILE (not both)")
     try:

@@ -11,7 +11,13 @@ from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
 from ranking import RankOptions, flag_record
 from ranking.suggest import Outcome, suggest, warm_up
 
-from .args import add_engine_options, bounded_int, language, remote_settings
+from .args import (
+    add_engine_options,
+    add_sampling_options,
+    bounded_int,
+    language,
+    remote_settings,
+)
 
 
 def add_parser(sub) -> None:
@@ -33,9 +39,7 @@ def add_parser(sub) -> None:
         default=3,
         help="suggestions to show (default 3)",
     )
-    p.add_argument("--temperature", type=float, default=0.4)
-    p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--top-k", type=bounded_int(0, None), default=50, help="sampling top-k (50)")
+    add_sampling_options(p)
     p.add_argument("--max-tokens", type=bounded_int(1, 4096), default=48)
     p.add_argument("--mode", choices=[m.value for m in Mode], default="line")
     p.add_argument("--no-greedy", action="store_true", help="do not include a greedy candidate")
@@ -43,7 +47,6 @@ def add_parser(sub) -> None:
         "--language", type=language, help="LSP languageId (default: from the file extension)"
     )
     add_engine_options(p, default_threads=0)
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--any-language",
         action="store_true",

@@ -72,7 +72,38 @@ CASES = {
         ("bench", "--suite", "latency", "--replay-settings", '{"automatic": {"promptTokens": -3}}'),
         ("--replay-settings", "promptTokens must be >= 0"),
     ),
-    "calibrate --limit 5": (("calibrate", "--limit", "5", EXAMPLE), ("--limit",)),
+    # Sampling options: a seed CTranslate2 cannot take and calibrate's --threads -1 were
+    # tracebacks; a bad temperature or top-p was one line that did not say which was bad.
+    "complete --seed -1": (("complete", EXAMPLE, *AT, "--seed", "-1"), ("--seed", "-1")),
+    "complete --seed 2**32": (
+        ("complete", EXAMPLE, *AT, "--seed", "4294967296"),
+        ("--seed", "4294967296"),
+    ),
+    "complete --top-p 0": (("complete", EXAMPLE, *AT, "--top-p", "0"), ("--top-p", "0")),
+    "complete --temperature nan": (
+        ("complete", EXAMPLE, *AT, "--temperature", "nan"),
+        ("--temperature", "nan"),
+    ),
+    "bench --temperature 3": (
+        ("bench", "--suite", "flags", "--temperature", "3"),
+        ("--temperature", "3"),
+    ),
+    "bench --timeout -1": (("bench", "--suite", "flags", "--timeout", "-1"), ("--timeout", "-1")),
+    "bench --request-timeout 0": (
+        ("bench", "--suite", "flags", "--request-timeout", "0"),
+        ("--request-timeout", "0"),
+    ),
+    "calibrate --threads -1": (
+        ("calibrate", "--dry-run", "--threads", "-1", EXAMPLE),
+        ("--threads", "-1"),
+    ),
+    "calibrate --seed -1": (("calibrate", "--dry-run", "--seed", "-1", EXAMPLE), ("--seed", "-1")),
+    "calibrate --device tpu": (
+        ("calibrate", "--dry-run", "--device", "tpu", EXAMPLE),
+        ("--device", "tpu"),
+    ),
+    "calibrate -n 0": (("calibrate", "--dry-run", "-n", "0", EXAMPLE), ("-n", "0")),
+    "calibrate --limit 5": (("calibrate", "--dry-run", "--limit", "5", EXAMPLE), ("--limit",)),
     "calibrate --prompt-format bogus": (
         ("calibrate", "--prompt-format", "bogus", EXAMPLE),
         ("--prompt-format", "bogus"),
