@@ -23,11 +23,26 @@ class OneLineParser(argparse.ArgumentParser):
 _PIPE = hasattr(signal, "SIGPIPE")
 
 
+def version() -> str:
+    """This package's version and the engine's, for bug reports."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    def of(name: str) -> str:
+        try:
+            return installed(name)
+        except PackageNotFoundError:  # run from a source tree that pip did not install
+            return "not installed"
+
+    return f"entropy-complete {of('entropy-complete')} (ctranslate2 {of('ctranslate2')})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="entropy-complete",
         description="Code completion ranked by token entropy and syntax, with review flags.",
     )
+    p.add_argument("--version", action="version", version=version())
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for command in COMMANDS:
         command.add_parser(sub)

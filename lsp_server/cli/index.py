@@ -42,9 +42,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(dataclasses.asdict(f)))
         return 0
     print(
-        f"{f.files} files, {f.definitions} definitions ({f.over_cap} files over the cap)\n"
+        f"{_count(f.files, 'file')}, {_count(f.definitions, 'definition')} "
+        f"({_count(f.over_cap, 'file')} over the cap)\n"
         f"build {f.build_s:.2f} s; memory held {f.traced_mb:.1f} MB (traced), "
         f"{f.estimate_mb:.1f} MB (the index's estimate, checked against the cap)\n"
         f"update after a save of the largest file ({f.largest_file}): {f.update_ms:.1f} ms"
     )
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

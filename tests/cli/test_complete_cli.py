@@ -21,6 +21,15 @@ def test_table_output_lists_ranked_suggestions() -> None:
     assert lines[2].lstrip().startswith("1 ")
 
 
+def test_version_names_the_package_and_the_engine() -> None:
+    from importlib.metadata import version
+
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == (
+        f"entropy-complete {version('entropy-complete')} (ctranslate2 {version('ctranslate2')})"
+    )
+
+
 def test_json_output_has_the_documented_fields(tmp_path) -> None:
     src = tmp_path / "run.py"
     src.write_text("import subprocess\n\n\ndef run(cmd):\n    return subprocess.\n")

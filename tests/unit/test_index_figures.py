@@ -17,16 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def measure_apart(root: Path) -> IndexFigures:
-    """``measure`` in a process of its own, as ``entropy-complete index`` runs it: in a test
+    """``entropy-complete index --json``: ``measure`` in a process of its own. In a test
     worker, tables other tests grew (the interned strings) can resize during the build and be
     counted as the index's memory (3.4 MB traced against a 1.3 MB estimate once in CI; a
     thread building another index meanwhile gives the same 2-3x)."""
-    code = (
-        "import dataclasses, json, sys; from completion.workspace.figures import measure; "
-        "print(json.dumps(dataclasses.asdict(measure(sys.argv[1], updates=3))))"
-    )
     run = subprocess.run(
-        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "lsp_server", "index", "--json", str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return IndexFigures(**json.loads(run.stdout))
 
