@@ -89,14 +89,25 @@ def test_notifications_leave_nothing_behind(tmp_path) -> None:
                 {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]},
             )
 
+    def grown_by(n: int, first: int) -> int:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        edits(n, first)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return grown
+
     edits(500, 2)  # warm caches (lsprotocol converters, pygls' type lookups)
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    edits(2000, 502)
-    gc.collect()
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    # tracemalloc counts every thread of this worker and any global table that resizes meanwhile
+    # (one such event cost the index-figures test its bound in CI), so a figure over the bound
+    # is measured again: a leak (~2 KB an edit) exceeds it every time; 18 KB measured alone.
+    grown = grown_by(2000, 502)
+    for attempt in range(2):
+        if grown < 1_000_000:
+            break
+        grown = min(grown, grown_by(2000, 2502 + 2000 * attempt))
     assert len(server.protocol._request_futures) == 0
     assert grown < 1_000_000, grown  # was ~4 MB for 2,000 edits
     assert server.docs.get(uri) is not None and server.docs.get(uri).text.count("x") >= 2500
