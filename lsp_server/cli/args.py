@@ -57,16 +57,14 @@ def bounded_float(
     return parse
 
 
-def add_sampling_options(
-    p: argparse.ArgumentParser, *, top: bool = True, temperature: float = 0.4
-) -> None:
+def add_sampling_options(p: argparse.ArgumentParser, *, top: bool = True) -> None:
     """--temperature, --top-p, --top-k and --seed, checked where they are parsed: one spelling
     and one range for `complete`, `bench` and `calibrate` (``top``: with --top-p/--top-k)."""
     p.add_argument(
         "--temperature",
         type=bounded_float(0, 2),
-        default=temperature,
-        help=f"sampling temperature, 0..2 (default {temperature:g})",
+        default=0.4,
+        help="sampling temperature, 0..2 (default 0.4)",
     )
     if top:
         p.add_argument(
