@@ -30,6 +30,11 @@ class Accepted:
     flags: list[AcceptedFlag]
 
 
+def flags_wire(item: Item) -> list[dict[str, Any]]:
+    """An item's review flags as the accept command (and entropyComplete/shown) send them."""
+    return [AcceptedFlag(**flag_record(f, *ACCEPTED_FIELDS)).to_wire() for f in item.flags]
+
+
 def accept_command(doc: Document, item: Item) -> types.Command:
     """The command an item carries; its argument holds the suggestion and its review flags."""
     pos = doc.position_at(item.start)
@@ -39,7 +44,7 @@ def accept_command(doc: Document, item: Item) -> types.Command:
         "position": {"line": pos.line, "character": pos.character},
         "text": item.full_text,
         "confidence": round(item.confidence, 4),
-        "flags": [AcceptedFlag(**flag_record(f, *ACCEPTED_FIELDS)).to_wire() for f in item.flags],
+        "flags": flags_wire(item),
     }
     return types.Command(title="entropy-complete: accept", command=ACCEPT, arguments=[argument])
 

@@ -1,5 +1,6 @@
 """This implements textDocument/inlineCompletion (LSP 3.18): the ranked suggestions as ghost text,
-and the entropyComplete/abstained notification when an automatic request shows nothing."""
+the entropyComplete/abstained notification when an automatic request shows nothing, and for
+clients that ask for it, entropyComplete/shown with the shown items' confidence and flags."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..accepting import accept_command
+from ..accepting import accept_command, flags_wire
 from ..cache import Answer
 from ..state import EntropyServer
 from ..suggestions import Trigger
@@ -45,6 +46,32 @@ def abstained_params(answer: Answer, position: types.Position) -> dict[str, Any]
     }
 
 
+SHOWN = "entropyComplete/shown"
+
+
+def wants_shown(ls: EntropyServer) -> bool:
+    """The client declared ``experimental.entropyComplete.shown: true`` at initialize: it has
+    no other way to know an item's confidence (Neovim's inline completion keeps the items to
+    itself; VS Code reads the accept command's argument instead)."""
+    experimental = ls.client_capabilities.experimental
+    ours = experimental.get("entropyComplete") if isinstance(experimental, dict) else None
+    return isinstance(ours, dict) and ours.get("shown") is True
+
+
+def shown_params(answer: Answer, position: types.Position) -> dict[str, Any]:
+    """The answered items in the order of the response: each one's calibrated confidence and
+    review flags (the fields the accept command carries)."""
+    return {
+        "uri": answer.uri,
+        "version": answer.version,
+        "position": {"line": position.line, "character": position.character},
+        "items": [
+            {"confidence": round(item.confidence, 4), "flags": flags_wire(item)}
+            for item in answer.items
+        ],
+    }
+
+
 def register(server: EntropyServer) -> None:
     # pygls 2.1 advertises inlineCompletionProvider only when given options.
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
@@ -62,4 +89,7 @@ def register(server: EntropyServer) -> None:
         if answer.abstained and (trigger is Trigger.AUTOMATIC or answer.reason):
             # An empty answer looks like a broken extension; editors can say "held back" instead.
             ls.protocol.notify(ABSTAINED, abstained_params(answer, params.position))
-        return types.InlineCompletionList(items=inline_items(ls, answer))
+        items = inline_items(ls, answer)
+        if items and wants_shown(ls):
+            ls.protocol.notify(SHOWN, shown_params(answer, params.position))
+        return types.InlineCompletionList(items=items)

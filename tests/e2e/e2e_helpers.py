@@ -41,13 +41,21 @@ def answer_registrations(lc: LanguageClient) -> None:
 
 
 async def initialize(
-    lc: LanguageClient, options: dict[str, Any] | None = None, *, wait_model: bool = True
+    lc: LanguageClient,
+    options: dict[str, Any] | None = None,
+    *,
+    wait_model: bool = True,
+    experimental: dict[str, Any] | None = None,
 ) -> types.InitializeResult:
-    """initialize + initialized with the client's recorded capabilities and ``options``."""
+    """initialize + initialized with the client's recorded capabilities (plus ``experimental``
+    ones, as our Neovim config adds) and ``options``."""
     merged = merge(BASE_OPTIONS, options or {})
+    capabilities = client_capabilities(lc.spec)  # type: ignore[attr-defined]
+    if experimental is not None:
+        capabilities.experimental = experimental
     result = await lc.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(lc.spec),  # type: ignore[attr-defined]
+            capabilities=capabilities,
             root_uri=DATA.as_uri(),
             initialization_options=merged,
         )

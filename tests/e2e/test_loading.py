@@ -1,6 +1,7 @@
 """What editors see around the model: requests that arrive while it loads are answered empty at
-once (an editor must never wait seconds on a keystroke), and an automatic request that shows
-nothing because the model was unsure says so with entropyComplete/abstained."""
+once (an editor must never wait seconds on a keystroke), an automatic request that shows
+nothing because the model was unsure says so with entropyComplete/abstained, and a client that
+asks is told each shown item's confidence with entropyComplete/shown."""
 
 from __future__ import annotations
 
@@ -88,3 +89,35 @@ async def test_automatic_abstention_is_notified(client: LanguageClient) -> None:
     result = await client.text_document_inline_completion_async(inline_params(uri, pos, INVOKED))
     assert result is not None and result.items
     assert len(notes) == 1
+
+
+@pytest.mark.any_client
+@pytest.mark.parametrize("asks", [True, False], ids=["asks", "does not ask"])
+async def test_shown_items_are_notified_to_a_client_that_asks(
+    client: LanguageClient, asks: bool
+) -> None:
+    notes: list[dict] = []
+
+    @client.feature("entropyComplete/shown")
+    def shown(params):  # unannotated: pygls passes an annotated handler the client too
+        notes.append(plain(params))
+
+    experimental = {"entropyComplete": {"shown": True}} if asks else None
+    await initialize(client, {"automatic": {"abstainBelow": 0.0}}, experimental=experimental)
+    uri = open_doc(client, "shapes.py", SHAPES)
+    pos = end_of(SHAPES)
+    for kind in (AUTOMATIC, INVOKED):
+        result = await client.text_document_inline_completion_async(inline_params(uri, pos, kind))
+        assert result is not None and result.items
+    await asyncio.sleep(0.2)  # the notification was written before the response; let it land
+    if not asks:
+        assert notes == []
+        return
+    assert len(notes) == 2
+    for note in notes:
+        assert note["uri"] == uri and note["version"] == 1
+        assert note["position"] == {"line": pos.line, "character": pos.character}
+    # The same confidences, in the same order, as the items' accept commands carry.
+    carried = [item.command.arguments[0]["confidence"] for item in result.items]
+    assert [i["confidence"] for i in notes[-1]["items"]] == carried
+    assert all(0.0 <= c <= 1.0 and i["flags"] == [] for c, i in zip(carried, notes[-1]["items"]))

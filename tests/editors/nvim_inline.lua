@@ -4,11 +4,15 @@ local result_file = assert(os.getenv('EC_RESULT'))
 vim.opt.rtp:prepend(assert(os.getenv('EC_NVIM_DIR'))) -- lsp/entropy_complete.lua + plugin/
 
 -- User-level settings on top of the shipped config: one CPU thread, and always show something
--- (the test checks the plumbing, not the interim model's confidence). EC_MODE=held-back holds
--- every automatic suggestion back instead, and checks that the plugin says why.
+-- (the test checks the plumbing, not the interim model's confidence), drawn from more varied
+-- samples so that <M-]> has a second suggestion to go to. EC_MODE=held-back holds every
+-- automatic suggestion back instead, and checks that the plugin says why.
 local held_back = os.getenv('EC_MODE') == 'held-back'
 vim.lsp.config('entropy_complete', {
-  init_options = { model = { threads = 1 }, automatic = { abstainBelow = held_back and 1 or 0 } },
+  init_options = {
+    model = { threads = 1 },
+    automatic = held_back and { abstainBelow = 1 } or { abstainBelow = 0, candidates = 6, temperature = 1 },
+  },
 })
 vim.lsp.enable('entropy_complete')
 
@@ -136,26 +140,34 @@ vim.api.nvim_create_autocmd('VimEnter', {
       return result.ghost ~= nil
     end, 30000, function()
       step('ghost text')
-      vim.api.nvim_feedkeys(vim.keycode('<Tab>'), 'm', false) -- the plugin's accept keymap
-      poll(function()
-        return vim.api.nvim_get_current_line() ~= result.before
-      end, 10000, function()
-        result.after = vim.api.nvim_get_current_line()
-        step('accepted')
-        -- The accept command reaches the server after the edit.
+      result.status = vim.b.entropy_complete_status -- entropyComplete/shown came first
+      -- The next suggestion (<M-]>): the status follows it ("(2/3)"; alone, it stays). The key
+      -- runs once this callback returns; the ghost text accepted below is the one it shows.
+      vim.api.nvim_feedkeys(vim.keycode('<M-]>'), 'm', false)
+      vim.defer_fn(function()
+        result.status_next = vim.b.entropy_complete_status
+        result.ghost = ghost_text()
+        vim.api.nvim_feedkeys(vim.keycode('<Tab>'), 'm', false) -- the plugin's accept keymap
         poll(function()
-          return (stats(client).accepts or 0) > 0
+          return vim.api.nvim_get_current_line() ~= result.before
         end, 10000, function()
-          shutdown(client)
-          finish(true, 'accepted')
+          result.after = vim.api.nvim_get_current_line()
+          step('accepted')
+          -- The accept command reaches the server after the edit.
+          poll(function()
+            return (stats(client).accepts or 0) > 0
+          end, 10000, function()
+            shutdown(client)
+            finish(true, 'accepted')
+          end, function()
+            shutdown(client)
+            finish(false, 'the accept command never reached the server')
+          end)
         end, function()
           shutdown(client)
-          finish(false, 'the accept command never reached the server')
+          finish(false, 'the buffer did not change')
         end)
-      end, function()
-        shutdown(client)
-        finish(false, 'the buffer did not change')
-      end)
+      end, 300)
     end, function()
       shutdown(client)
       finish(false, 'no ghost text appeared')

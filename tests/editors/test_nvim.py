@@ -72,6 +72,19 @@ def test_ghost_text_is_shown_and_accepted(tmp_path: Path) -> None:
     ghost, before, after = result["ghost"], result["before"], result["after"]
     assert ghost.strip(), "empty ghost text"
     assert after == before + ghost, (before, ghost, after)
+    # The shipped config asks for entropyComplete/shown: the status says how sure the model is
+    # of the suggestion on screen, and follows <M-]> to the next one.
+    first = re.fullmatch(
+        r"entropy-complete: confidence [01]\.\d\d(?: \(1/(\d)\))?", result["status"] or ""
+    )
+    assert first, result["status"]
+    if first.group(1) is None:  # one suggestion: <M-]> stays on it
+        assert result["status_next"] == result["status"]
+    else:
+        assert re.fullmatch(
+            rf"entropy-complete: confidence [01]\.\d\d \(2/{first.group(1)}\)",
+            result["status_next"] or "",
+        ), (result["status"], result["status_next"])
     assert sample.read_text() == text  # nothing was saved; the buffer held it
 
     # The accept command reached our server: its telemetry logged the shown item and the accept.
@@ -93,16 +106,33 @@ def test_a_held_back_suggestion_says_why_until_the_next_keystroke(tmp_path: Path
     assert result["status_events"] >= 2 and result["cleared"]
 
 
+def _plugin_script(tmp_path: Path, name: str, body: str) -> list:
+    """Runs ``body`` in headless Neovim after loading the plugin alone (no server); it writes
+    a JSON list to stdout, returned here."""
+    assert NVIM is not None
+    script = tmp_path / f"{name}.lua"
+    script.write_text(
+        f"vim.opt.rtp:prepend({json.dumps(str(NVIM_DIR))})\n"
+        "vim.cmd('runtime plugin/entropy_complete.lua')\n" + body
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run(
+        [NVIM, "--headless", "-n", "-i", "NONE", "-u", "NONE", "-l", str(script)],
+        capture_output=True, text=True, timeout=30, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def test_the_held_back_note_names_the_reason(tmp_path: Path) -> None:
     """The plugin's entropyComplete/abstained handler on its own, for each reason it reads."""
-    assert NVIM is not None
-    script = tmp_path / "abstained.lua"
-    script.write_text(
+    uri = json.dumps(str(tmp_path / "a.rs"))
+    out = _plugin_script(
+        tmp_path,
+        "abstained",
         f"""
-vim.opt.rtp:prepend({json.dumps(str(NVIM_DIR))})
-vim.cmd('runtime plugin/entropy_complete.lua')
 local handler = vim.lsp.handlers['entropyComplete/abstained']
-local uri = vim.uri_from_fname({json.dumps(str(tmp_path / "a.rs"))})
+local uri = vim.uri_from_fname({uri})
 local out = {{}}
 for _, r in ipairs({{
   {{ uri = uri, reason = 'language', bestConfidence = vim.NIL, abstainBelow = 0.1 }},
@@ -114,16 +144,48 @@ for _, r in ipairs({{
 end
 handler(nil, 'not a table', {{}})  -- ignored, no error
 io.write(vim.json.encode(out))
-"""
+""",
     )
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    done = subprocess.run(
-        [NVIM, "--headless", "-n", "-i", "NONE", "-u", "NONE", "-l", str(script)],
-        capture_output=True, text=True, timeout=30, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [
+    assert out == [
         "entropy-complete: this language is not the model's",
         "entropy-complete: held back (confidence 0.06 < 0.10)",
         "entropy-complete: held back",
+    ]
+
+
+def test_the_shown_note_says_how_sure_and_what_to_review(tmp_path: Path) -> None:
+    """The plugin's entropyComplete/shown handler on its own: confidence, position among the
+    items, the review warning first; an answer to an earlier keystroke changes nothing."""
+    uri = json.dumps(str(tmp_path / "a.py"))
+    out = _plugin_script(
+        tmp_path,
+        "shown",
+        f"""
+local handler = vim.lsp.handlers['entropyComplete/shown']
+local uri = vim.uri_from_fname({uri})
+local bufnr = vim.uri_to_bufnr(uri)
+vim.lsp.util.buf_versions[bufnr] = 7
+local flag = {{ rule = 'py.subprocess-shell', cwe = 'CWE-78', reviewRequired = true }}
+local quiet = {{ rule = 'py.random', cwe = 'CWE-330', reviewRequired = false }}
+local out = {{}}
+for _, r in ipairs({{
+  {{ uri = uri, version = 7, items = {{ {{ confidence = 0.2612, flags = {{}} }} }} }},
+  {{ uri = uri, version = 7, items = {{
+    {{ confidence = 0.1312, flags = {{ flag, quiet }} }}, {{ confidence = 0.05, flags = {{}} }} }} }},
+  {{ uri = uri, version = 6, items = {{ {{ confidence = 0.9, flags = {{}} }} }} }},
+}}) do
+  handler(nil, r, {{}})
+  table.insert(out, vim.b[bufnr].entropy_complete_status)
+end
+handler(nil, 'not a table', {{}})  -- ignored, no error
+handler(nil, {{ uri = uri, version = 7, items = {{ {{ confidence = 'high' }} }} }}, {{}})
+table.insert(out, vim.b[bufnr].entropy_complete_status or 'nil')
+io.write(vim.json.encode(out))
+""",
+    )
+    assert out == [
+        "entropy-complete: confidence 0.26",
+        "entropy-complete: review: py.subprocess-shell (CWE-78) · confidence 0.13 (1/2)",
+        "entropy-complete: review: py.subprocess-shell (CWE-78) · confidence 0.13 (1/2)",
+        "nil",
     ]

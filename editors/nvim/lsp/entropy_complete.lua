@@ -19,4 +19,7 @@ return {
     'cpp',
   },
   root_markers = { '.git', 'pyproject.toml', 'package.json', 'go.mod', 'Cargo.toml' },
+  -- Ask for entropyComplete/shown (docs/protocol.md): the shown items' confidence and review
+  -- flags, which the plugin puts in b:entropy_complete_status.
+  capabilities = { experimental = { entropyComplete = { shown = true } } },
 }

@@ -6,9 +6,11 @@
 --   <M-]>  next suggestion      <M-[>  previous suggestion
 -- :EntropyCompleteReview lists the accepted code that still needs review in the quickfix list.
 --
--- When there is no ghost text because the server held the suggestion back (the model was
--- unsure) or does not know the file's language, b:entropy_complete_status says so until the
--- next keystroke, for a statusline: set statusline+=%{get(b:,'entropy_complete_status','')}
+-- b:entropy_complete_status says, until the next keystroke, how sure the model is of the ghost
+-- text on screen ("confidence 0.26 (1/3)", with "review: RULE (CWE)" first when the suggestion
+-- needs review), or why there is none: the server held it back (the model was unsure) or does
+-- not know the file's language. For a statusline:
+--   set statusline+=%{get(b:,'entropy_complete_status','')}
 -- (a User EntropyCompleteStatus autocmd fires when it changes).
 
 if vim.g.loaded_entropy_complete then
@@ -46,6 +48,55 @@ vim.lsp.handlers['entropyComplete/abstained'] = function(_, result)
   set_status(vim.uri_to_bufnr(result.uri), text)
 end
 
+-- How sure the model is of item i of the last answer (entropyComplete/shown), as VS Code's
+-- status bar says it.
+local function describe(items, i)
+  local item = items[i]
+  if type(item) ~= 'table' or type(item.confidence) ~= 'number' then
+    return nil
+  end
+  local review = {}
+  for _, flag in ipairs(type(item.flags) == 'table' and item.flags or {}) do
+    if type(flag) == 'table' and flag.reviewRequired == true and type(flag.rule) == 'string' then
+      table.insert(review, flag.rule .. (type(flag.cwe) == 'string' and (' (' .. flag.cwe .. ')') or ''))
+    end
+  end
+  local text = 'entropy-complete: '
+  if #review > 0 then
+    text = text .. 'review: ' .. table.concat(review, ', ') .. ' · '
+  end
+  text = text .. string.format('confidence %.2f', item.confidence)
+  if #items > 1 then
+    text = text .. string.format(' (%d/%d)', i, #items)
+  end
+  return text
+end
+
+local shown = {} -- bufnr -> { items = the last answer's items, index = the one on screen }
+
+-- entropyComplete/shown (docs/protocol.md): the items of the answer now on screen.
+vim.lsp.handlers['entropyComplete/shown'] = function(_, result)
+  if type(result) ~= 'table' or type(result.uri) ~= 'string' or type(result.items) ~= 'table' then
+    return
+  end
+  local bufnr = vim.uri_to_bufnr(result.uri)
+  if result.version ~= nil and result.version ~= vim.lsp.util.buf_versions[bufnr] then
+    return -- an answer to an earlier keystroke: its ghost text is not on screen
+  end
+  shown[bufnr] = { items = result.items, index = 1 }
+  set_status(bufnr, describe(result.items, 1))
+end
+
+-- After <M-]>/<M-[>: the status follows the item on screen (Neovim wraps around the same way).
+local function follow(bufnr, count)
+  local s = shown[bufnr]
+  if not s or #s.items == 0 then
+    return
+  end
+  s.index = (s.index - 1 + count) % #s.items + 1
+  set_status(bufnr, describe(s.items, s.index))
+end
+
 local function attach(args)
   local client = vim.lsp.get_client_by_id(args.data.client_id)
   if not client or client.name ~= NAME or not vim.lsp.inline_completion then
@@ -56,6 +107,7 @@ local function attach(args)
     group = vim.api.nvim_create_augroup('entropy_complete_status_' .. args.buf, { clear = true }),
     buffer = args.buf,
     callback = function()
+      shown[args.buf] = nil
       set_status(args.buf, nil)
     end,
   })
@@ -72,9 +124,11 @@ local function attach(args)
   end, 'entropy-complete: accept the suggestion', true)
   map('<M-]>', function()
     vim.lsp.inline_completion.select({ count = 1 })
+    follow(args.buf, 1)
   end, 'entropy-complete: next suggestion')
   map('<M-[>', function()
     vim.lsp.inline_completion.select({ count = -1 })
+    follow(args.buf, -1)
   end, 'entropy-complete: previous suggestion')
 end
 
