@@ -6,13 +6,13 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from importlib import metadata
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
+from . import installed_version
 from .documents import DocumentStore
 from .model_host import ModelHost
 from .reviews import ReviewStore
@@ -26,10 +26,7 @@ _GOT_VALUE = re.compile(r", got .*?(?= @ | \| |$)")  # "expected an integer, got
 
 
 def _version() -> str:
-    try:
-        return metadata.version(NAME)
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    return installed_version(NAME) or "0+unknown"
 
 
 class EntropyServer(LanguageServer):

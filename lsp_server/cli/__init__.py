@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import NoReturn
 
+from .. import installed_version
 from . import bench, calibrate, complete, convert, index, models, options, server
 
 # Each module adds its subcommand(s) with add_parser(sub); the order is the order of --help.
@@ -25,16 +26,8 @@ _PIPE = hasattr(signal, "SIGPIPE")
 
 def version() -> str:
     """This package's version and the engine's, for bug reports."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    def of(name: str) -> str:
-        try:
-            return installed(name)
-        except PackageNotFoundError:  # run from a source tree that pip did not install
-            return "not installed"
-
-    return f"entropy-complete {of('entropy-complete')} (ctranslate2 {of('ctranslate2')})"
+    ours, engine = installed_version(), installed_version("ctranslate2")
+    return f"entropy-complete {ours or 'not installed'} (ctranslate2 {engine or 'not installed'})"
 
 
 def build_parser() -> argparse.ArgumentParser:
