@@ -141,10 +141,11 @@ vim.api.nvim_create_autocmd('VimEnter', {
     end, 30000, function()
       step('ghost text')
       result.status = vim.b.entropy_complete_status -- entropyComplete/shown came first
-      -- The next suggestion (<M-]>): the status follows it ("(2/3)"; alone, it stays). The key
-      -- runs once this callback returns; the ghost text accepted below is the one it shows.
+      -- The next suggestion (<M-]>): the status follows it ("(2/3)"; alone, it stays, and this
+      -- waits the 3 s out). The key runs once this callback returns; the ghost text accepted
+      -- below is the one it shows.
       vim.api.nvim_feedkeys(vim.keycode('<M-]>'), 'm', false)
-      vim.defer_fn(function()
+      local function after_next()
         result.status_next = vim.b.entropy_complete_status
         result.ghost = ghost_text()
         vim.api.nvim_feedkeys(vim.keycode('<Tab>'), 'm', false) -- the plugin's accept keymap
@@ -167,7 +168,10 @@ vim.api.nvim_create_autocmd('VimEnter', {
           shutdown(client)
           finish(false, 'the buffer did not change')
         end)
-      end, 300)
+      end
+      poll(function()
+        return vim.b.entropy_complete_status ~= result.status
+      end, 3000, after_next, after_next)
     end, function()
       shutdown(client)
       finish(false, 'no ghost text appeared')
