@@ -27,7 +27,9 @@ class CompletionResult:
     n_samples: int
 
 
+# The sampling ranges a request must keep (the CLI and the server's options check the same):
 # CTranslate2 takes a seed as an unsigned 32-bit number.
+MAX_TEMPERATURE = 2
 MAX_SEED = 2**32 - 1
 
 
@@ -40,8 +42,10 @@ def validate(request: CompletionRequest) -> None:
     p = request.policy
     if p.n < 1 or p.n > 32:
         raise InvalidRequestError(f"candidates per request must be 1..32, got {p.n}")
-    if not 0 <= p.temperature <= 2:
-        raise InvalidRequestError(f"temperature must be 0..2, got {p.temperature}")
+    if not 0 <= p.temperature <= MAX_TEMPERATURE:
+        raise InvalidRequestError(
+            f"temperature must be 0..{MAX_TEMPERATURE:g}, got {p.temperature}"
+        )
     if not 0 < p.top_p <= 1:
         raise InvalidRequestError(f"top_p must be more than 0 and at most 1, got {p.top_p}")
     if p.top_k < 0:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
-from completion.pipeline import MAX_SEED
+from completion.pipeline import MAX_SEED, MAX_TEMPERATURE
 
 if TYPE_CHECKING:
     from completion.remote import RemoteSettings
@@ -62,9 +62,9 @@ def add_sampling_options(p: argparse.ArgumentParser, *, top: bool = True) -> Non
     and one range for `complete`, `bench` and `calibrate` (``top``: with --top-p/--top-k)."""
     p.add_argument(
         "--temperature",
-        type=bounded_float(0, 2),
+        type=bounded_float(0, MAX_TEMPERATURE),
         default=0.4,
-        help="sampling temperature, 0..2 (default 0.4)",
+        help=f"sampling temperature, 0..{MAX_TEMPERATURE:g} (default 0.4)",
     )
     if top:
         p.add_argument(
