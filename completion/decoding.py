@@ -1,16 +1,22 @@
-"""The per-step callback of a CTranslate2 generation: stop rules, cancellation, first-token time.
+"""The per-step callback of a CTranslate2 generation: stop rules, cancellation, first-token time,
+giving up early.
 
 CTranslate2 calls it for every generated token of every hypothesis and stops the whole call
 when it returns True. That is how a cancelled or superseded request frees the CPU at once, and
-how line mode ends as soon as every candidate has finished its line.
+how line mode ends as soon as every candidate has finished its line. It also ends a call whose
+every candidate has already fallen below what could be shown (``give_up_below``): most
+automatic requests abstain, and they need not decode to the end to know it.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .types import SamplingPolicy
 
 
 def step_callback(
@@ -22,6 +28,9 @@ def step_callback(
     stop_at_newline: bool,
     cancel: threading.Event | None,
     first: list[float],
+    give_up_below: float | None = None,
+    start_sum: float = 0.0,
+    gave_up: list[int] | None = None,
 ) -> Callable[[Any], bool]:
     """A callback for ``generate_batch(callback=...)``.
 
@@ -38,24 +47,58 @@ def step_callback(
         stop_at_newline: line mode: a newline after text ends the hypothesis.
         cancel: when set, the call stops at the next step.
         first: receives the time of the first step (the prompt's prefill has ended).
+        give_up_below: stop once every hypothesis's summed log-prob is below this (see
+            ``SamplingPolicy.give_up_below``); the step count is appended to ``gave_up``.
+        start_sum: the log-probs already summed (token healing's tokens).
+        gave_up: receives the number of steps decoded when the call gave up.
     """
     done: set[int] = set()
     started: set[int] = set(range(n_hyp)) if started_all else set()
+    # Only tokens a candidate surely keeps are summed (not the end token or a newline, nothing
+    # after its end), so its final sum can only be lower than this running one.
+    sums = [start_sum] * n_hyp
+    below = give_up_below if give_up_below is not None else -math.inf
 
     def on_step(step) -> bool:
         if not first:
             first.append(time.perf_counter())
         if cancel is not None and cancel.is_set():
             return True
-        tid = step.token_id
-        if tid in stop_ids:
-            done.add(step.hypothesis_id)
+        tid, h = step.token_id, step.hypothesis_id
+        if h in done:
+            pass
+        elif tid in stop_ids:
+            done.add(h)
         elif tid in newline_ids:
             # A newline before any text starts the next line; one after text ends it.
-            if stop_at_newline and step.hypothesis_id in started:
-                done.add(step.hypothesis_id)
+            if stop_at_newline and h in started:
+                done.add(h)
         else:
-            started.add(step.hypothesis_id)
+            started.add(h)
+            lp = step.log_prob
+            sums[h] += lp if lp is not None else math.inf  # unknown: never give up
+        if sums[h] < below and all(s < below for s in sums):
+            if gave_up is not None and not gave_up:
+                gave_up.append(step.step + 1)
+            return True
         return len(done) >= n_hyp
 
     return on_step
+
+
+def calls(policy: SamplingPolicy) -> list[tuple[dict[str, Any], bool]]:
+    """The ``generate_batch`` options of each call a policy needs, and whether it is the greedy
+    one: a greedy candidate (if asked) and one call with every sampled hypothesis."""
+    n_sampled = policy.n - (1 if policy.include_greedy else 0)
+    runs: list[tuple[dict[str, Any], bool]] = []
+    if policy.include_greedy:
+        runs.append(({"sampling_topk": 1, "num_hypotheses": 1}, True))
+    if n_sampled > 0:
+        sampled = {
+            "sampling_topk": policy.top_k,
+            "sampling_topp": policy.top_p,
+            "sampling_temperature": max(policy.temperature, 1e-3),
+            "num_hypotheses": n_sampled,
+        }
+        runs.append((sampled, False))
+    return runs

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .backend import ModelInfo, decode_pieces, token_stats
-from .decoding import step_callback
+from .decoding import calls, step_callback
 from .errors import (
     GenerationCancelled,
     ModelLoadError,
@@ -210,7 +210,9 @@ class CT2Engine:
             cancel: when set, generation stops at the next step and GenerationCancelled is raised.
             stop_at_newline: stop the whole call once every hypothesis has ended a line.
             stats: if given, receives ``first_token`` (seconds from the call to the first
-                generated token: the prompt's prefill, healing included).
+                generated token: the prompt's prefill, healing included) and, when every
+                candidate fell below ``policy.give_up_below``, ``gave_up_at`` (the steps
+                decoded before giving up).
 
         Returns:
             The samples and the seconds spent computing entropies.
@@ -236,23 +238,13 @@ class CT2Engine:
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled("cancelled before generation")
         room = max(1, min(policy.max_new_tokens, self.info.context_tokens - len(ids)))
-        runs: list[tuple[dict, bool]] = []
-        if policy.include_greedy:
-            runs.append(({"sampling_topk": 1, "num_hypotheses": 1}, True))
-        if n_sampled > 0:
-            runs.append(
-                (
-                    {
-                        "sampling_topk": policy.top_k,
-                        "sampling_topp": policy.top_p,
-                        "sampling_temperature": max(policy.temperature, 1e-3),
-                        "num_hypotheses": n_sampled,
-                    },
-                    False,
-                )
-            )
+        runs = calls(policy)
         samples: list[Sample] = []
         ent_time = 0.0
+        # Giving up is for one call: with a greedy and a sampled call, one could give up while
+        # the other shows a candidate, next to a cut-off one.
+        give_up = policy.give_up_below if len(runs) == 1 else None
+        gave_up: list[int] = []
         for opts, greedy in runs:
             healed_text = bool(head_ids) and head_ids[0] not in self.newline_ids
             on_step = step_callback(
@@ -263,7 +255,13 @@ class CT2Engine:
                 stop_at_newline=stop_at_newline,
                 cancel=cancel,
                 first=first,
+                give_up_below=give_up,
+                start_sum=sum(head_lp),
+                gave_up=gave_up,
             )
+            if give_up is not None and greedy:
+                # Greedy steps carry their log-prob only with scores (sampled ones always do).
+                opts = {**opts, "return_scores": True}
             res = self.forward(
                 tuple(ids),
                 max_length=room,
@@ -290,6 +288,8 @@ class CT2Engine:
             ent_time += time.perf_counter() - t
         if stats is not None and first:
             stats["first_token"] = first[0] - t_start
+        if stats is not None and gave_up:
+            stats["gave_up_at"] = gave_up[0]
         return samples, ent_time
 
     def decode_pieces(self, prompt: Prompt, ids: tuple[int, ...]) -> tuple[str, list[int]]:

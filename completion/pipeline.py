@@ -25,6 +25,9 @@ class CompletionResult:
     language: str | None  # grammar name ("python"), None when unknown
     timings: GenerationTimings
     n_samples: int
+    # Decoding steps after which every candidate fell below ``policy.give_up_below``, so none
+    # can be shown (0: decoded to the end). The candidates are then cut short.
+    gave_up_at: int = 0
 
 
 # The sampling ranges a request must keep (the CLI and the server's options check the same):
@@ -175,4 +178,5 @@ def complete(
         entropy=ent_time,
         postprocess=t3 - t2,
     )
-    return CompletionResult(tuple(candidates), prompt, lang, timings, len(samples))
+    gave_up = int(stats.get("gave_up_at", 0))
+    return CompletionResult(tuple(candidates), prompt, lang, timings, len(samples), gave_up)

@@ -32,6 +32,10 @@ class SamplingPolicy:
     prompt_tokens: int = 0
     mode: Mode = Mode.LINE
     seed: int = 0
+    # Summed log-prob under which no candidate can be shown (``ConfidenceModel.give_up_below``
+    # for the request's abstain threshold): decoding stops once every candidate is below it,
+    # and the request abstains. None: decode to the end.
+    give_up_below: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,8 @@ class TriggerOptions:
         "Show nothing when the best confidence is lower (0: never abstain). Confidence is "
         "calibrated per model, so this is the chance of being right you ask for: at 0.1 the "
         "shipped model shows a suggestion at about three pauses in ten and is right about four "
-        'times in ten when it does (docs/benchmark.md, "Abstaining").',
+        'times in ten when it does (docs/benchmark.md, "Abstaining"). In `line` mode, decoding '
+        "stops as soon as no candidate can reach it any more.",
         minimum=0,
         maximum=1,
     )

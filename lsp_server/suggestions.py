@@ -16,12 +16,7 @@ from threading import Event
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
-from completion import (
-    CompletionRequest,
-    Engine,
-    GenerationCancelled,
-    UnsupportedLanguageError,
-)
+from completion import CompletionRequest, Engine, GenerationCancelled, UnsupportedLanguageError
 from completion.errors import RemoteError
 from grammars import line_window
 from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
@@ -55,6 +50,7 @@ class Stats:
     grounded: int = 0  # requests whose prompt carried snippets of other open files
     workspace_grounded: int = 0  # answers from a prompt with workspace definitions (#15)
     stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
+    gave_up: int = 0  # automatic generations stopped once no candidate could be shown
     superseded: int = 0
     stale: int = 0
     accepts: int = 0  # entropyComplete.accept commands received
@@ -236,6 +232,7 @@ class Suggester:
             raise asyncio.CancelledError(f"{doc.uri}: generation {gen.reason or 'stopped'}")
         outcome = grounding.outcome
         self.stats.workspace_grounded += grounding.grounded
+        self.stats.gave_up += bool(outcome.result.gave_up_at)
         total = time.perf_counter() - t0
         request_id = uuid.uuid4().hex[:12]
         items = tuple(
@@ -251,6 +248,7 @@ class Suggester:
             total=total,
             n_samples=outcome.result.n_samples,
             grounding=self.context.telemetry(grounding),
+            gave_up_at=outcome.result.gave_up_at,
         )
         log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
         ranking = outcome.ranking

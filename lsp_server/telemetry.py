@@ -119,9 +119,11 @@ class Telemetry:
         total: float,
         n_samples: int,
         grounding: dict[str, Any] | None = None,
+        gave_up_at: int = 0,
     ) -> None:
         """One event per suggestion shown (an abstention is one event with no suggestion);
-        ``grounding``: what workspace grounding did for the request."""
+        ``grounding``: what workspace grounding did for the request; ``gave_up_at``: the
+        decoding steps after which no candidate could be shown any more (0: decoded to the end)."""
         common = {
             "request": request_id,
             "trigger": trigger,
@@ -131,6 +133,8 @@ class Telemetry:
         }
         if grounding is not None:
             common["grounding"] = grounding
+        if gave_up_at:
+            common["gave_up_at"] = gave_up_at
         if not items:
             self.write({"event": "abstain", **common})
         for rank, item in enumerate(items):

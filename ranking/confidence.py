@@ -82,6 +82,23 @@ CONFIDENCE_INPUTS: tuple[str, ...] = (*DERIVED, *RANK_INPUTS, *CONFIDENCE_EXTRA)
 FEATURE_NAMES = CONFIDENCE_INPUTS  # every name a confidence.json may weigh
 
 
+# What each input can be, for ``ConfidenceModel.give_up_below``: (lowest, highest), where "sum"
+# is the candidate's summed log-prob (mean and minimum log-prob lie between it and 0) and
+# "entropy" the log of the vocabulary's size (the most a next-token entropy can be).
+RANGES: dict[str, tuple[float | str, float | str]] = {
+    "mean_logprob": ("sum", 0.0),
+    "min_logprob": ("sum", 0.0),
+    **{
+        n: (0.0, "entropy")
+        for n in ("mean_entropy", "max_entropy", "tail_entropy", "first_entropy")
+    },
+    **{n: (0.0, 1.0) for n in ("agreement", "vote_share", "known_names", "syntax_ok")},
+    **{n: (0.0, 1.0) for n in ("ended", "emitted_eot", "code_after")},
+    **{n: (0.0, math.inf) for n in ("log_chars", "log_tokens", "log_line_typed")},
+    "log_share": (-math.inf, 0.0),
+}
+
+
 def vector(f: Features, names: Sequence[str] = RANK_INPUTS) -> list[float]:
     """The inputs ``names`` for one candidate."""
     return [INPUTS[n](f) for n in names]
@@ -137,6 +154,42 @@ class ConfidenceModel:
     def score(self, f: Features) -> float:
         """The confidence of a candidate judged alone (its request had no other candidate)."""
         return self.assess([f])[0][1]
+
+    def give_up_below(
+        self, threshold: float, vocab_size: int, known: dict[str, float] | None = None
+    ) -> float | None:
+        """The summed log-prob under which no candidate can reach ``threshold``, whatever its
+        other inputs (None: no such bound, e.g. a weight that rewards length without limit).
+
+        Each input is taken at its best within what it can be (``RANGES``; mean and minimum
+        log-prob lie between the sum and 0, entropies between 0 and log ``vocab_size``, the
+        candidate alone in its request); ``known`` fixes the inputs the request already decides
+        (``log_line_typed``, ``code_after``). The best confidence is then a line in the sum,
+        and the bound is where it crosses ``threshold``: decoding may stop once every
+        candidate's summed log-prob is below it.
+        """
+        if not 0.0 < threshold < 1.0:
+            return None
+        ranges = {**RANGES, **{k: (v, v) for k, v in (known or {}).items()}}
+        top_entropy = math.log(max(2, vocab_size))
+        via_rank = self.weights.get("rank_score", 0.0)
+        coef = {
+            n: self.weights.get(n, 0.0) + via_rank * self.rank_weights.get(n, 0.0) for n in INPUTS
+        }
+        coef["log_share"] = self.weights.get("log_share", 0.0)
+        constant, slope = self.bias, coef.pop("sum_logprob")
+        for name, c in coef.items():
+            end = ranges[name][c > 0] if c else 0.0
+            if end == "sum":  # mean and minimum log-prob: at the sum when that is their best
+                slope += c
+                continue
+            value = top_entropy if end == "entropy" else float(end)
+            if math.isinf(value):
+                return None
+            constant += c * value
+        if slope <= 0.0:
+            return None  # a lower sum would not lower the confidence: no bound
+        return (math.log(threshold / (1.0 - threshold)) - constant) / slope
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps({"format": 2, **asdict(self)}, indent=1) + "\n")

@@ -113,7 +113,8 @@ def suggest_grounded(
             retrieve_seconds=seconds,
         )
     first = run(request)
-    if when == "never" or not rule.unsure(first.ranking):
+    # Given up on: nothing of it can be shown, whatever its cut-short candidates score.
+    if when == "never" or not (first.result.gave_up_at or rule.unsure(first.ranking)):
         return Grounded(
             outcome=first, grounded=False, changed=False, asked=False, cheap=None,
             retrieve_seconds=0.0,

@@ -11,12 +11,14 @@ from completion import (
     CompletionResult,
     Engine,
     GenerationCancelled,
+    Mode,
     SamplingPolicy,
     complete,
 )
 from completion.fim import format_of
 
 from .confidence import ConfidenceModel
+from .features import context_of, log1p
 from .rank import Ranking, RankOptions, rank
 from .risk import RuleSet
 
@@ -37,12 +39,21 @@ def suggest(
     model: ConfidenceModel | None = None,
     rules: RuleSet | None = None,
     cancel: threading.Event | None = None,
+    give_up: bool = True,
 ) -> Outcome:
-    """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``)."""
+    """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``).
+
+    A single-line request that may abstain stops decoding once no candidate can reach the
+    threshold any more (``give_up_bound``); ``give_up=False`` decodes to the end regardless.
+    """
     if model is None:
         # The model's own calibration for this prompt layout when its directory has one (the
         # shipped model does).
         model = ConfidenceModel.for_model(engine.info.path, format_of(engine.prompt_template))
+    options = options or RankOptions()
+    bound = give_up_bound(engine, request, options, model) if give_up else None
+    if bound is not None:
+        request = replace(request, policy=replace(request.policy, give_up_below=bound))
     result = complete(engine, request, cancel)
     if cancel is not None and cancel.is_set():
         # Ranking parses the document once per candidate: skip it for a request nobody awaits.
@@ -58,8 +69,25 @@ def suggest(
         rules=rules,
         cancel=cancel,
     )
+    if result.gave_up_at and not ranking.abstained:
+        # Post-processing cut a candidate that had been given up on (rare): what is left of it
+        # was not what the model meant to write, so nothing is shown.
+        ranking = replace(ranking, suggestions=(), abstained=True)
     timings = replace(result.timings, rank=time.perf_counter() - t)
     return Outcome(replace(result, timings=timings), ranking)
+
+
+def give_up_bound(
+    engine: Engine, request: CompletionRequest, options: RankOptions, model: ConfidenceModel
+) -> float | None:
+    """The summed log-prob under which a candidate of ``request`` cannot reach the abstain
+    threshold (``ConfidenceModel.give_up_below``), for single-line requests that may abstain;
+    None when decoding must go to the end."""
+    if options.abstain_below <= 0.0 or request.policy.mode is not Mode.LINE:
+        return None
+    _, typed, code_after = context_of(request.text, request.offset)
+    known = {"log_line_typed": log1p(typed), "code_after": float(code_after)}
+    return model.give_up_below(options.abstain_below, engine.info.vocab_size, known)
 
 
 # A few lines in each language the warm-up touches: enough for a prompt, a parse and the rules.

@@ -227,6 +227,24 @@ async def test_trigger_policy_automatic_abstains_invoked_shows(server: LanguageC
         await trigger_policy(server)
 
 
+@pytest.mark.any_client
+async def test_an_automatic_request_that_cannot_be_shown_stops_decoding_early(
+    server: LanguageClient,
+) -> None:
+    # At 0.5 no candidate of the shipped model's survives a token or two below certainty.
+    async with pushed(server, {"automatic": {"abstainBelow": 0.5}}):
+        uri, pos = own_doc(server, "give up early")
+        seen, before = len(events(server)), await stats(server)
+        quiet = await server.text_document_inline_completion_async(
+            inline_params(uri, pos, AUTOMATIC)
+        )
+        assert quiet is not None and not quiet.items
+        after = await stats(server)
+    assert after["gaveUp"] == before["gaveUp"] + 1
+    (event,) = [e for e in events(server)[seen:] if e["event"] == "abstain"]
+    assert 1 <= event["gave_up_at"] < 48  # tokens decoded, of the 48 allowed
+
+
 async def trigger_policy(client: LanguageClient) -> None:
     uri, pos = own_doc(client, "trigger policy")
     seen = len(events(client))
