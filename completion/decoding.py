@@ -4,7 +4,7 @@ giving up early.
 CTranslate2 calls it for every generated token of every hypothesis and stops the whole call
 when it returns True. That is how a cancelled or superseded request frees the CPU at once, and
 how line mode ends as soon as every candidate has finished its line. It also ends a call whose
-every candidate has already fallen below what could be shown (``give_up_below``): most
+every candidate has already fallen below what could be shown (``give_up``): most
 automatic requests abstain, and they need not decode to the end to know it.
 """
 
@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .give_up import GiveUp, KeptSum
 from .types import SamplingPolicy
 
 
@@ -28,9 +29,10 @@ def step_callback(
     stop_at_newline: bool,
     cancel: threading.Event | None,
     first: list[float],
-    give_up_below: float | None = None,
+    give_up: GiveUp | None = None,
     start_sum: float = 0.0,
     gave_up: list[int] | None = None,
+    pieces: Sequence[str] = (),
 ) -> Callable[[Any], bool]:
     """A callback for ``generate_batch(callback=...)``.
 
@@ -47,17 +49,18 @@ def step_callback(
         stop_at_newline: line mode: a newline after text ends the hypothesis.
         cancel: when set, the call stops at the next step.
         first: receives the time of the first step (the prompt's prefill has ended).
-        give_up_below: stop once every hypothesis's summed log-prob is below this (see
-            ``SamplingPolicy.give_up_below``); the step count is appended to ``gave_up``.
+        give_up: stop once every hypothesis's summed log-prob, of what post-processing
+            surely keeps of it (``give_up.KeptSum``), is below ``give_up.below``.
         start_sum: the log-probs already summed (token healing's tokens).
         gave_up: receives the number of steps decoded when the call gave up.
+        pieces: the text of every vocabulary token (needed with ``give_up``).
     """
     done: set[int] = set()
     started: set[int] = set(range(n_hyp)) if started_all else set()
-    # Only tokens a candidate surely keeps are summed (not the end token or a newline, nothing
-    # after its end), so its final sum can only be lower than this running one.
+    rest = give_up.rest if give_up is not None else ""
+    kept = [KeptSum(start_sum, rest) for _ in range(n_hyp)]
     sums = [start_sum] * n_hyp
-    below = give_up_below if give_up_below is not None else -math.inf
+    below = give_up.below if give_up is not None else -math.inf
 
     def on_step(step) -> bool:
         if not first:
@@ -75,8 +78,9 @@ def step_callback(
                 done.add(h)
         else:
             started.add(h)
-            lp = step.log_prob
-            sums[h] += lp if lp is not None else math.inf  # unknown: never give up
+            if give_up is not None:
+                kept[h].add(pieces[tid], step.log_prob)
+                sums[h] = kept[h].value()
         if sums[h] < below and all(s < below for s in sums):
             if gave_up is not None and not gave_up:
                 gave_up.append(step.step + 1)

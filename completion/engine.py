@@ -211,7 +211,7 @@ class CT2Engine:
             stop_at_newline: stop the whole call once every hypothesis has ended a line.
             stats: if given, receives ``first_token`` (seconds from the call to the first
                 generated token: the prompt's prefill, healing included) and, when every
-                candidate fell below ``policy.give_up_below``, ``gave_up_at`` (the steps
+                candidate fell below ``policy.give_up``, ``gave_up_at`` (the steps
                 decoded before giving up).
 
         Returns:
@@ -243,7 +243,7 @@ class CT2Engine:
         ent_time = 0.0
         # Giving up is for one call: with a greedy and a sampled call, one could give up while
         # the other shows a candidate, next to a cut-off one.
-        give_up = policy.give_up_below if len(runs) == 1 else None
+        give_up = policy.give_up if len(runs) == 1 else None
         gave_up: list[int] = []
         for opts, greedy in runs:
             healed_text = bool(head_ids) and head_ids[0] not in self.newline_ids
@@ -255,9 +255,10 @@ class CT2Engine:
                 stop_at_newline=stop_at_newline,
                 cancel=cancel,
                 first=first,
-                give_up_below=give_up,
+                give_up=give_up,
                 start_sum=sum(head_lp),
                 gave_up=gave_up,
+                pieces=self.vocab_text.text,
             )
             if give_up is not None and greedy:
                 # Greedy steps carry their log-prob only with scores (sampled ones always do).

@@ -25,7 +25,7 @@ class CompletionResult:
     language: str | None  # grammar name ("python"), None when unknown
     timings: GenerationTimings
     n_samples: int
-    # Decoding steps after which every candidate fell below ``policy.give_up_below``, so none
+    # Decoding steps after which every candidate fell below ``policy.give_up``, so none
     # can be shown (0: decoded to the end). The candidates are then cut short.
     gave_up_at: int = 0
 

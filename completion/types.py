@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .give_up import GiveUp
+
 
 class Mode(str, Enum):
     """How far a completion may reach."""
@@ -32,10 +34,10 @@ class SamplingPolicy:
     prompt_tokens: int = 0
     mode: Mode = Mode.LINE
     seed: int = 0
-    # Summed log-prob under which no candidate can be shown (``ConfidenceModel.give_up_below``
-    # for the request's abstain threshold): decoding stops once every candidate is below it,
-    # and the request abstains. None: decode to the end.
-    give_up_below: float | None = None
+    # When no candidate can be shown any more (``give_up.GiveUp``, from the confidence model
+    # and the request's abstain threshold): decoding stops then, and the request abstains.
+    # None: decode to the end.
+    give_up: GiveUp | None = None
 
 
 @dataclass(frozen=True, slots=True)

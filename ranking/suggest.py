@@ -16,6 +16,7 @@ from completion import (
     complete,
 )
 from completion.fim import format_of
+from completion.give_up import GiveUp
 
 from .confidence import ConfidenceModel
 from .features import context_of, log1p
@@ -53,7 +54,7 @@ def suggest(
     options = options or RankOptions()
     bound = give_up_bound(engine, request, options, model) if give_up else None
     if bound is not None:
-        request = replace(request, policy=replace(request.policy, give_up_below=bound))
+        request = replace(request, policy=replace(request.policy, give_up=bound))
     result = complete(engine, request, cancel)
     if cancel is not None and cancel.is_set():
         # Ranking parses the document once per candidate: skip it for a request nobody awaits.
@@ -79,15 +80,18 @@ def suggest(
 
 def give_up_bound(
     engine: Engine, request: CompletionRequest, options: RankOptions, model: ConfidenceModel
-) -> float | None:
-    """The summed log-prob under which a candidate of ``request`` cannot reach the abstain
-    threshold (``ConfidenceModel.give_up_below``), for single-line requests that may abstain;
-    None when decoding must go to the end."""
+) -> GiveUp | None:
+    """When a candidate of ``request`` can no longer reach the abstain threshold: its summed
+    log-prob bound (``ConfidenceModel.give_up_below``) and the code after the cursor on its
+    line, which post-processing may trim. Single-line requests that may abstain only; None
+    when decoding must go to the end."""
     if options.abstain_below <= 0.0 or request.policy.mode is not Mode.LINE:
         return None
     _, typed, code_after = context_of(request.text, request.offset)
     known = {"log_line_typed": log1p(typed), "code_after": float(code_after)}
-    return model.give_up_below(options.abstain_below, engine.info.vocab_size, known)
+    below = model.give_up_below(options.abstain_below, engine.info.vocab_size, known)
+    rest = request.text[request.offset : request.offset + 512].split("\n", 1)[0]
+    return None if below is None else GiveUp(below, rest)
 
 
 # A few lines in each language the warm-up touches: enough for a prompt, a parse and the rules.

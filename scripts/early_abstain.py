@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             gave_up += 1
             steps.append(early_out.result.gave_up_at)
             full_tokens.append(max((len(c.logprobs) for c in full.result.candidates), default=0))
-    known = [b for b in bounds if b is not None]
+    known = [b.below for b in bounds if b is not None]
     n = len(tasks)
     print(f"bound (summed log-prob): {min(known):.2f} to {max(known):.2f}" if known else "no bound")
     print(f"{n} requests: {quiet} abstain ({100 * quiet / n:.0f}%), {gave_up} give up early")

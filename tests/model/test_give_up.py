@@ -12,6 +12,7 @@ import numpy as np
 import ranking
 from completion import CompletionRequest, CT2Engine, Mode, SamplingPolicy
 from completion.backend import token_stats
+from completion.give_up import GiveUp
 from completion.pipeline import build_prompt
 from ranking import RankOptions
 from ranking.suggest import suggest
@@ -82,7 +83,7 @@ def test_the_greedy_and_sampled_mix_never_gives_up() -> None:
     # One call may not give up while the other could still show a candidate.
     engine = CT2Engine(None, device="cpu", threads=1)
     text = "def f(x):\n    return zz_"
-    policy = SamplingPolicy(n=3, include_greedy=True, give_up_below=-0.01, mode=Mode.LINE)
+    policy = SamplingPolicy(n=3, include_greedy=True, give_up=GiveUp(-0.01), mode=Mode.LINE)
     request = CompletionRequest(text, len(text), "python", policy=policy)
     stats: dict[str, float] = {}
     samples, _ = engine.generate(build_prompt(engine, request), policy, stats=stats)

@@ -1,15 +1,13 @@
-"""Giving up early: the summed log-prob bound under which no candidate can be shown, and the
-step callback that stops a generation once every candidate is below it."""
+"""Giving up early, the bound: the summed log-prob under which no candidate can be shown,
+whatever its other inputs (tests/unit/test_give_up_decoding.py: the step callback)."""
 
 from __future__ import annotations
 
 import math
 import random
-from types import SimpleNamespace
 
 import pytest
 
-from completion.decoding import step_callback
 from completion.engine import DEFAULT_MODEL_DIR
 from ranking.confidence import CONFIDENCE_INPUTS, RANK_INPUTS, ConfidenceModel
 from ranking.features import Features
@@ -107,54 +105,3 @@ def test_no_bound_where_none_can_be_promised() -> None:
     assert typed.give_up_below(0.1, VOCAB) is None
     known = typed.give_up_below(0.1, VOCAB, {"log_line_typed": math.log1p(9)})
     assert known == pytest.approx(math.log(0.1 / 0.9) - 0.2 * math.log1p(9))
-
-
-def steps(*tokens: tuple[int, int, float | None]) -> list[SimpleNamespace]:
-    """(hypothesis, token id, log-prob) per step, in CTranslate2's order."""
-    return [
-        SimpleNamespace(hypothesis_id=h, token_id=t, log_prob=lp, step=i // 2)
-        for i, (h, t, lp) in enumerate(tokens)
-    ]
-
-
-STOP, NEWLINE, WORD = 0, 1, 2
-
-
-def run(tokens: list[SimpleNamespace], bound: float | None, start: float = 0.0):
-    gave_up: list[int] = []
-    on_step = step_callback(
-        2, frozenset({STOP}), frozenset({NEWLINE}), started_all=False, stop_at_newline=True,
-        cancel=None, first=[], give_up_below=bound, start_sum=start, gave_up=gave_up,
-    )  # fmt: skip
-    stopped = [on_step(s) for s in tokens]
-    return stopped, gave_up
-
-
-def test_the_call_stops_once_every_candidate_is_below_the_bound() -> None:
-    tokens = steps((0, WORD, -1.5), (1, WORD, -0.5), (0, WORD, -1.0), (1, WORD, -2.0))
-    stopped, gave_up = run(tokens, -2.0)
-    assert stopped == [False, False, False, True] and gave_up == [2]
-    # Healing's tokens count from the start: the same call gives up a step earlier.
-    stopped, gave_up = run(tokens, -2.0, start=-1.6)
-    assert stopped[:2] == [False, True] and gave_up == [1]
-    assert run(tokens, None)[1] == []
-
-
-def test_a_finished_candidate_above_the_bound_keeps_the_call_going() -> None:
-    # Hypothesis 1 ends its line at -0.5: it could be shown, so the call never gives up,
-    # and what it decodes after its end does not count.
-    tokens = steps(
-        (0, WORD, -1.5), (1, WORD, -0.5), (0, WORD, -1.0), (1, NEWLINE, -9.0),
-        (0, WORD, -3.0), (1, WORD, -9.0),
-    )  # fmt: skip
-    stopped, gave_up = run(tokens, -2.0)
-    assert not any(stopped) and gave_up == []
-
-
-def test_end_tokens_newlines_and_unknown_log_probs_never_count() -> None:
-    # The end token's and a newline's log-prob are not part of the text shown.
-    tokens = steps((0, STOP, -9.0), (1, NEWLINE, -9.0), (0, WORD, -9.0), (1, WORD, -0.1))
-    assert run(tokens, -2.0) == ([False, False, False, False], [])
-    # A step without a log-prob (a greedy call without scores) turns giving up off.
-    tokens = steps((0, WORD, None), (1, WORD, -5.0), (0, WORD, -5.0), (1, WORD, -5.0))
-    assert run(tokens, -2.0)[1] == []
