@@ -138,10 +138,14 @@ class TriggerOptions:
         "Show nothing when the best confidence is lower (0: never abstain). Confidence is "
         "calibrated per model, so this is the chance of being right you ask for: at 0.1 the "
         "shipped model shows a suggestion at about three pauses in ten and is right about four "
-        'times in ten when it does (docs/benchmark.md, "Abstaining"). In `line` mode, decoding '
-        "stops as soon as no candidate can reach it any more.",
+        'times in ten when it does (docs/benchmark.md, "Abstaining").',
         minimum=0,
         maximum=1,
+    )
+    stop_early: bool = opt(
+        True,
+        "In `line` mode, stop decoding as soon as no candidate can reach `abstainBelow` any "
+        "more (most abstaining requests know it after a few tokens); off: decode to the end.",
     )
 
     def __post_init__(self) -> None:
@@ -172,7 +176,10 @@ class TriggerOptions:
 
     def rank_options(self, review_entropy: float) -> RankOptions:
         return RankOptions(
-            top_k=self.show, abstain_below=self.abstain_below, review_entropy=review_entropy
+            top_k=self.show,
+            abstain_below=self.abstain_below,
+            review_entropy=review_entropy,
+            stop_early=self.stop_early,
         )
 
 

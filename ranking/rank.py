@@ -23,6 +23,9 @@ class RankOptions:
     abstain_below: float = 0.0  # best confidence under this -> no suggestion (0 = never)
     review_entropy: float = REVIEW_ENTROPY  # nats: a sensitive span above this needs review
     drop_syntax_breaking: bool = False  # keep them, ranked last, unless asked to drop
+    # Single-line requests stop decoding once no candidate can reach abstain_below
+    # (ranking.suggest.give_up_bound); False: decode to the end.
+    stop_early: bool = True
 
 
 @dataclass(frozen=True, slots=True)

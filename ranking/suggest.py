@@ -40,19 +40,18 @@ def suggest(
     model: ConfidenceModel | None = None,
     rules: RuleSet | None = None,
     cancel: threading.Event | None = None,
-    give_up: bool = True,
 ) -> Outcome:
     """Generates candidates for ``request`` and ranks them (see ``completion.complete``, ``rank``).
 
     A single-line request that may abstain stops decoding once no candidate can reach the
-    threshold any more (``give_up_bound``); ``give_up=False`` decodes to the end regardless.
+    threshold any more (``give_up_bound``), unless ``options.stop_early`` is off.
     """
     if model is None:
         # The model's own calibration for this prompt layout when its directory has one (the
         # shipped model does).
         model = ConfidenceModel.for_model(engine.info.path, format_of(engine.prompt_template))
     options = options or RankOptions()
-    bound = give_up_bound(engine, request, options, model) if give_up else None
+    bound = give_up_bound(engine, request, options, model)
     if bound is not None:
         request = replace(request, policy=replace(request.policy, give_up=bound))
     result = complete(engine, request, cancel)
@@ -85,7 +84,9 @@ def give_up_bound(
     log-prob bound (``ConfidenceModel.give_up_below``) and the code after the cursor on its
     line, which post-processing may trim. Single-line requests that may abstain only; None
     when decoding must go to the end."""
-    if options.abstain_below <= 0.0 or request.policy.mode is not Mode.LINE:
+    if not options.stop_early or options.abstain_below <= 0.0:
+        return None
+    if request.policy.mode is not Mode.LINE:
         return None
     _, typed, code_after = context_of(request.text, request.offset)
     known = {"log_line_typed": log1p(typed), "code_after": float(code_after)}

@@ -61,12 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         bounds.append(give_up_bound(engine, request, options, model))
         full, early_out = (
-            suggest(engine, request, options=options, model=model, give_up=early)
+            suggest(engine, request, options=replace(options, stop_early=early), model=model)
             for early in (False, True)
         )
         for early in (i % 2 == 0, i % 2 == 1):  # which goes first alternates
             t = time.perf_counter()
-            suggest(timed, request, options=options, model=model, give_up=early)
+            suggest(timed, request, options=replace(options, stop_early=early), model=model)
             times[early].append(time.perf_counter() - t)
         texts = [[s.text for s in o.ranking.suggestions] for o in (full, early_out)]
         if texts[0] != texts[1]:

@@ -243,6 +243,14 @@ async def test_an_automatic_request_that_cannot_be_shown_stops_decoding_early(
     assert after["gaveUp"] == before["gaveUp"] + 1
     (event,) = [e for e in events(server)[seen:] if e["event"] == "abstain"]
     assert 1 <= event["gave_up_at"] < 48  # tokens decoded, of the 48 allowed
+    # automatic.stopEarly off: the same kind of request decodes to the end.
+    async with pushed(server, {"automatic": {"abstainBelow": 0.5, "stopEarly": False}}):
+        uri, pos = own_doc(server, "decode to the end")
+        seen = len(events(server))
+        await server.text_document_inline_completion_async(inline_params(uri, pos, AUTOMATIC))
+        assert (await stats(server))["gaveUp"] == after["gaveUp"]
+    (event,) = [e for e in events(server)[seen:] if e["event"] == "abstain"]
+    assert "gave_up_at" not in event
 
 
 async def trigger_policy(client: LanguageClient) -> None:

@@ -42,7 +42,7 @@ def test_abstaining_requests_stop_early_and_no_answer_changes() -> None:
     shown = 0
     for i, (text, offset) in enumerate(positions(24)):
         request = CompletionRequest(text, offset, "python", policy=replace(AUTOMATIC, seed=i))
-        full = suggest(engine, request, options=options, give_up=False)
+        full = suggest(engine, request, options=replace(options, stop_early=False))
         early = suggest(engine, request, options=options)
         assert [s.text for s in early.ranking.suggestions] == [
             s.text for s in full.ranking.suggestions
