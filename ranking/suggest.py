@@ -59,11 +59,14 @@ def suggest(
         # Ranking parses the document once per candidate: skip it for a request nobody awaits.
         raise GenerationCancelled("cancelled before ranking")
     t = time.perf_counter()
+    # A request given up on shows nothing: its cut-short candidates are scored for the record
+    # (an upper bound of their confidence) without parsing them or looking for review flags.
+    language = None if result.gave_up_at else result.language
     ranking = rank(
         result.candidates,
         request.text,
         request.offset,
-        result.language,
+        language,
         options=options,
         model=model,
         rules=rules,
@@ -71,7 +74,7 @@ def suggest(
     )
     if result.gave_up_at and not ranking.abstained:
         # Post-processing cut a candidate that had been given up on (rare): what is left of it
-        # was not what the model meant to write, so nothing is shown.
+        # was not what the model meant to write.
         ranking = replace(ranking, suggestions=(), abstained=True)
     timings = replace(result.timings, rank=time.perf_counter() - t)
     return Outcome(replace(result, timings=timings), ranking)
