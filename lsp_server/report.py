@@ -61,7 +61,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     accepted: set[str] = set()
     reviewed = 0
     requests: dict[str, dict[str, float]] = {}
-    abstained = 0
+    abstained = stopped_early = 0
     models: Counter[str] = Counter()
     for e in events:
         kind = e.get("event")
@@ -72,6 +72,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             shown[str(e.get("id"))] = e
         elif kind == "abstain":
             abstained += 1
+            stopped_early += bool(e.get("gave_up_at"))
         elif kind == "accept":
             accepted.add(str(e.get("id")))
         elif kind == "reviewed":
@@ -113,6 +114,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {
         "requests": len(requests),
         "abstained": abstained,
+        "stopped_early": stopped_early,
         "shown": n_shown,
         "accepted": n_acc,
         "acceptance_rate": n_acc / n_shown if n_shown else None,
@@ -132,7 +134,8 @@ def _pct(x: float | None) -> str:
 def format_text(r: dict[str, Any], path: Path) -> str:
     lines = [
         f"telemetry: {path}",
-        f"requests {r['requests']} (abstained {r['abstained']}), suggestions shown {r['shown']}, "
+        f"requests {r['requests']} (abstained {r['abstained']}, {r['stopped_early']} of them "
+        f"stopped early), suggestions shown {r['shown']}, "
         f"accepted {r['accepted']} ({_pct(r['acceptance_rate'])})",
         "",
         "acceptance by confidence (calibrated: the rate is close to the mean confidence)",

@@ -14,7 +14,7 @@ from completion.workspace.neighbours import Neighbour, NeighbourIndex, jaccard, 
 from lsp_server.cache import Answer, Item, LRUCache, TypingThrough
 from lsp_server.config import Options, parse, section_of, to_wire
 from lsp_server.documents import UTF8, UTF16, UTF32, Document
-from lsp_server.report import percentile, read_events, summarise
+from lsp_server.report import format_text, percentile, read_events, summarise
 from lsp_server.telemetry import Telemetry, rotated
 from tests import factories
 
@@ -159,3 +159,18 @@ def test_telemetry_stays_bounded_and_report_reads_it(tmp_path: Path) -> None:
     assert report["latency_ms"]["total"]["p95"] >= report["latency_ms"]["total"]["p50"]
     assert percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.0
     assert json.loads(path.read_text().splitlines()[0])["event"] == "shown"
+
+
+def test_report_counts_abstentions_that_stopped_early(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    tel = Telemetry(path)
+    common = {"trigger": "automatic", "language": "python", "total": 0.02, "n_samples": 3}
+    for i, gave_up_at in enumerate([0, 3, 4]):
+        timings = GenerationTimings(generate=0.01)
+        tel.shown(f"r{i}", (), timings=timings, gave_up_at=gave_up_at, **common)  # type: ignore[arg-type]
+    tel.close()
+    events = list(read_events(path))
+    assert [e.get("gave_up_at") for e in events] == [None, 3, 4]
+    report = summarise(events)
+    assert report["abstained"] == 3 and report["stopped_early"] == 2
+    assert "(abstained 3, 2 of them stopped early)" in format_text(report, path)
