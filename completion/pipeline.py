@@ -32,6 +32,7 @@ class CompletionResult:
 
 # The sampling ranges a request must keep (the CLI and the server's options check the same):
 # CTranslate2 takes a seed as an unsigned 32-bit number.
+MAX_CANDIDATES = 32
 MAX_TEMPERATURE = 2
 MAX_SEED = 2**32 - 1
 
@@ -43,8 +44,8 @@ def validate(request: CompletionRequest) -> None:
             f"cursor offset {request.offset} is outside the document (length {len(request.text)})"
         )
     p = request.policy
-    if p.n < 1 or p.n > 32:
-        raise InvalidRequestError(f"candidates per request must be 1..32, got {p.n}")
+    if not 1 <= p.n <= MAX_CANDIDATES:
+        raise InvalidRequestError(f"candidates per request must be 1..{MAX_CANDIDATES}, got {p.n}")
     if not 0 <= p.temperature <= MAX_TEMPERATURE:
         raise InvalidRequestError(
             f"temperature must be 0..{MAX_TEMPERATURE:g}, got {p.temperature}"

@@ -12,7 +12,7 @@ from typing import Any
 from completion import Mode, SamplingPolicy
 from completion.fim import PROMPT_FORMATS
 from completion.modeldir import DEVICES
-from completion.pipeline import MAX_TEMPERATURE
+from completion.pipeline import MAX_CANDIDATES, MAX_TEMPERATURE
 from ranking import REVIEW_ENTROPY, RankOptions
 from ranking.grounded import BELOW_CONFIDENCE, FIRST_ENTROPY, WHEN, GroundingRule
 
@@ -111,7 +111,7 @@ class ModelOptions:
 class TriggerOptions:
     """How to sample and what to show for one kind of trigger (typing or asking)."""
 
-    candidates: int = opt(3, "Samples drawn per request.", minimum=1, maximum=32)
+    candidates: int = opt(3, "Samples drawn per request.", minimum=1, maximum=MAX_CANDIDATES)
     temperature: float = opt(0.2, "Sampling temperature.", minimum=0, maximum=MAX_TEMPERATURE)
     top_p: float = opt(0.95, "Nucleus (top-p) sampling.", exclusiveMinimum=0, maximum=1)
     top_k: int = opt(50, "Top-k sampling (0: off).", minimum=0)
@@ -149,7 +149,7 @@ class TriggerOptions:
     )
 
     def __post_init__(self) -> None:
-        _check(1 <= self.candidates <= 32, "candidates must be 1..32")
+        _check(1 <= self.candidates <= MAX_CANDIDATES, f"candidates must be 1..{MAX_CANDIDATES}")
         _check(
             0.0 <= self.temperature <= MAX_TEMPERATURE,
             f"temperature must be 0..{MAX_TEMPERATURE:g}",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.suites import SUITES
+from completion.pipeline import MAX_CANDIDATES
 
 from .args import (
     add_engine_options,
@@ -76,7 +77,9 @@ def add_parser(sub) -> None:
         help="HumanEval holes: OpenAI's (the line and its newline; the cursor at column 0 of "
         "the next line's code) or an editor's (the cursor on an empty line)",
     )
-    p.add_argument("-n", "--n", type=bounded_int(1, 32), default=4, help="candidates (default 4)")
+    p.add_argument(
+        "-n", "--n", type=bounded_int(1, MAX_CANDIDATES), default=4, help="candidates (default 4)"
+    )
     add_sampling_options(p)
     p.add_argument(
         "--max-tokens",

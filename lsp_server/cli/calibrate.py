@@ -10,6 +10,7 @@ from pathlib import Path
 from completion import CompletionError
 from completion.fim import PROMPT_FORMATS, format_of
 from completion.modeldir import DEVICES, read_meta
+from completion.pipeline import MAX_CANDIDATES
 
 from .args import add_sampling_options, bounded_int, choice, threads
 
@@ -35,7 +36,11 @@ def add_parser(sub) -> None:
         help="masked lines (default 1500)",
     )
     p.add_argument(
-        "-n", "--n", type=bounded_int(1, 32), default=4, help="candidates per request (default 4)"
+        "-n",
+        "--n",
+        type=bounded_int(1, MAX_CANDIDATES),
+        default=4,
+        help="candidates per request (default 4)",
     )
     add_sampling_options(p, top=False)
     p.add_argument(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from completion import CompletionError, CompletionRequest, Mode, SamplingPolicy
+from completion.pipeline import MAX_CANDIDATES
 from ranking import RankOptions, flag_record
 from ranking.suggest import Outcome, suggest, warm_up
 
@@ -31,7 +32,10 @@ def add_parser(sub) -> None:
     p.add_argument("--line", type=int, required=True, help="1-based line of the cursor")
     p.add_argument("--column", type=int, required=True, help="1-based column of the cursor")
     p.add_argument(
-        "-n", type=bounded_int(1, 32), default=4, help="candidates to sample (default 4)"
+        "-n",
+        type=bounded_int(1, MAX_CANDIDATES),
+        default=4,
+        help="candidates to sample (default 4)",
     )
     p.add_argument(
         "--show",
