@@ -89,4 +89,20 @@ class Engine(Protocol):
         cancel: threading.Event | None = None,
         stop_at_newline: bool = False,
         stats: dict[str, float] | None = None,
-    ) -> tuple[list[Sample], float]: ...
+    ) -> tuple[list[Sample], float]:
+        """Draws ``policy.n`` samples (plus a greedy one if asked) for ``prompt``.
+
+        Args:
+            prompt: from ``prompt.build``.
+            policy: n, temperature, top-p/top-k, max tokens, greedy candidate, and when to
+                give up (``policy.give_up``; an engine may ignore it and decode to the end).
+            cancel: when set, generation stops at the next step and GenerationCancelled is raised.
+            stop_at_newline: stop the whole call once every hypothesis has ended a line.
+            stats: if given, receives ``first_token`` (seconds from the call to the first
+                generated token: the prompt's prefill, healing included) and, when every
+                candidate fell below ``policy.give_up``, ``gave_up_at`` (the steps decoded).
+
+        Returns:
+            The samples and the seconds spent computing entropies.
+        """
+        ...

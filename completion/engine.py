@@ -187,6 +187,16 @@ class CT2Engine:
             [self._tokens(plan.rest)], include_prompt_in_result=False, **static, **options
         )[0]
 
+    def warm_prefix(self, prompt: Prompt) -> bool:
+        """Computes and keeps the stable prefix of ``prompt`` (the lines above the cursor) unless
+        one is already kept; True when it did. The server calls it when an edit moves the
+        cursor to another line, while the editor waits before asking."""
+        cut = line_cut(prompt.ids, self.newline_ids, self._prefix_end_id)
+        if not self.prefix_cache.worth_warming(prompt.ids, cut):
+            return False
+        self.forward(prompt.ids, max_length=1, sampling_topk=1)
+        return True
+
     def _tokens(self, ids) -> list[str]:
         return [self._id_to_token[i] for i in ids]
 
@@ -198,25 +208,9 @@ class CT2Engine:
         stop_at_newline: bool = False,
         stats: dict[str, float] | None = None,
     ) -> tuple[list[Sample], float]:
-        """Draws ``policy.n`` samples (plus a greedy one if asked) for ``prompt``.
-
-        All sampled candidates come from one call with ``num_hypotheses``; the prompt's cached
-        prefix serves every call. Every token gets its log-prob and the entropy of the full
-        next-token distribution (``return_logits_vocab``).
-
-        Args:
-            prompt: from ``prompt.build``.
-            policy: n, temperature, top-p/top-k, max tokens, greedy candidate.
-            cancel: when set, generation stops at the next step and GenerationCancelled is raised.
-            stop_at_newline: stop the whole call once every hypothesis has ended a line.
-            stats: if given, receives ``first_token`` (seconds from the call to the first
-                generated token: the prompt's prefill, healing included) and, when every
-                candidate fell below ``policy.give_up``, ``gave_up_at`` (the steps
-                decoded before giving up).
-
-        Returns:
-            The samples and the seconds spent computing entropies.
-        """
+        """``Engine.generate``: all sampled candidates come from one call with
+        ``num_hypotheses``, the prompt's cached prefix serves every call, and every token gets
+        its log-prob and the entropy of the full next-token distribution."""
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled("cancelled before generation")
         t_start = time.perf_counter()

@@ -86,6 +86,19 @@ class PrefixCache:
         """The generator was reloaded: nothing is cached any more."""
         self._held.clear()
 
+    def worth_warming(self, ids: Sequence[int], cut: int) -> bool:
+        """Whether computing a static prefix of ``ids`` ahead of a request would pay: caching
+        is on, the prefix is long enough, and no held one serves ``ids`` already."""
+        ids = tuple(ids)
+        if self.budget == 0 or min(cut, len(ids) - 1) < MIN_STATIC_TOKENS:
+            return False
+        return not any(
+            len(held) < len(ids)
+            and len(ids) - len(held) <= MAX_REUSE_TAIL
+            and ids[: len(held)] == held
+            for held in self._held
+        )
+
     def plan(self, ids: Sequence[int], cut: int) -> Plan:
         """Splits ``ids`` into a static prefix and the rest.
 

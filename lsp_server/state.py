@@ -19,6 +19,7 @@ from .reviews import ReviewStore
 from .rpc import EdgeProtocol
 from .suggestions import Suggester
 from .telemetry import Telemetry
+from .warming import PrefixWarmer
 
 NAME = "entropy-complete"
 MAX_PROBLEMS = 20
@@ -44,6 +45,7 @@ class EntropyServer(LanguageServer):
         self.telemetry = telemetry or Telemetry()
         self.suggester = Suggester(self.docs, self.models, self.telemetry)
         self.suggester.warn = self.message
+        self.warmer = PrefixWarmer(self.suggester)
         self.telemetry.warn = self.message
         self.reviews = ReviewStore()
         self.started = False  # `initialized` arrived: model loads may begin

@@ -51,6 +51,7 @@ class Stats:
     workspace_grounded: int = 0  # answers from a prompt with workspace definitions (#15)
     stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
     gave_up: int = 0  # automatic generations stopped once no candidate could be shown
+    prefix_warms: int = 0  # prompt prefixes computed after an edit, before the request came
     superseded: int = 0
     stale: int = 0
     accepts: int = 0  # entropyComplete.accept commands received
@@ -142,25 +143,11 @@ class Suggester:
         if typing_through and (items := self.typing.answer(uri, doc.text, at)):
             self.stats.typing_through += 1
             return Answer(uri=uri, version=doc.version, offset=at, items=items, source="typing")
-        # From here on the request sees a bounded window of the document, never all of it.
-        lo, hi = line_window(doc.text, at, self.window_chars())
-        text, offset = doc.text[lo:hi], at - lo
-        snippets = await asyncio.to_thread(
-            self.context.snippets, doc, text, offset, self.options.context
-        )
+        request, lo = await self.request_for(doc, at, trigger)
         if self._latest.get(uri) != seq:  # a newer request came while the snippets were made
             self.stats.superseded += 1
             raise asyncio.CancelledError(f"{uri}: superseded")
         opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
-        request = CompletionRequest(
-            text,
-            offset,
-            doc.language_id,
-            doc.path,
-            opts.policy(),
-            snippets,
-            any_language=not self.options.model.language_guard,
-        )
         self.stats.grounded += bool(request.context_snippets)
         rank = opts.rank_options(self.options.review.entropy_threshold)
         key = request_key(request, (rank, self.confidence, lo))
@@ -173,6 +160,22 @@ class Suggester:
             self.cache.put(key, answer)
             self.typing.remember(uri, doc.text, at, answer.items)
         return answer
+
+    async def request_for(
+        self, doc: Document, at: int, trigger: Trigger
+    ) -> tuple[CompletionRequest, int]:
+        """What the model is asked for a cursor at ``at``, and where its window starts in
+        ``doc``: the request sees a bounded window of the document, never all of it."""
+        lo, hi = line_window(doc.text, at, self.window_chars())
+        text, offset = doc.text[lo:hi], at - lo
+        snippets = await asyncio.to_thread(
+            self.context.snippets, doc, text, offset, self.options.context
+        )
+        opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
+        return CompletionRequest(
+            text, offset, doc.language_id, doc.path, opts.policy(), snippets,
+            any_language=not self.options.model.language_guard,
+        ), lo  # fmt: skip
 
     async def _generate(
         self,
@@ -284,15 +287,8 @@ class Suggester:
     def _item(request_id: str, rank: int, s: Suggestion, offset: int) -> Item:
         f = s.features
         return Item(
-            id=f"{request_id}-{rank}",
-            text=s.text,
-            full_text=s.text,
-            start=offset,
-            confidence=s.confidence,
-            mean_entropy=f.mean_entropy,
-            max_entropy=f.max_entropy,
-            mean_logprob=f.mean_logprob,
-            syntax_ok=f.syntax_ok,
-            agreement=f.agreement,
+            id=f"{request_id}-{rank}", text=s.text, full_text=s.text, start=offset,
+            confidence=s.confidence, mean_entropy=f.mean_entropy, max_entropy=f.max_entropy,
+            mean_logprob=f.mean_logprob, syntax_ok=f.syntax_ok, agreement=f.agreement,
             flags=s.flags,
-        )
+        )  # fmt: skip

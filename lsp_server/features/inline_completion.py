@@ -81,6 +81,8 @@ def register(server: EntropyServer) -> None:
         """Automatic triggers get the cautious policy (and may abstain); invoked ones more choice."""
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         trigger = Trigger.INVOKED if invoked else Trigger.AUTOMATIC
+        if trigger is Trigger.AUTOMATIC:
+            ls.warmer.asked(params.text_document.uri, params.position.line)
         answer = await ls.suggester.answer(
             params.text_document.uri, params.position, trigger, typing_through=True
         )

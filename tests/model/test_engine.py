@@ -213,6 +213,23 @@ def test_cached_prefixes_give_the_same_completions_and_are_reused(prompt_format:
     assert 0 < cached.prefix_cache.held_bytes <= 128 << 20
 
 
+def test_a_warmed_prefix_serves_the_next_request_there() -> None:
+    from pathlib import Path
+
+    from completion import CompletionRequest, CT2Engine
+    from completion.pipeline import build_prompt, complete
+
+    text = (Path(__file__).resolve().parents[2] / "completion" / "prompt.py").read_text()
+    at = text.index("\n", 4000) + 5
+    engine = CT2Engine(None, device="cpu", threads=1)
+    request = CompletionRequest(text, at, "python", policy=SamplingPolicy(n=2, max_new_tokens=4))
+    assert engine.warm_prefix(build_prompt(engine, request))
+    assert not engine.warm_prefix(build_prompt(engine, request))  # kept: nothing to do
+    hits = engine.prefix_cache.hits
+    complete(engine, request)
+    assert engine.prefix_cache.hits > hits and engine.prefix_cache.resets == 0
+
+
 def test_the_prompt_budget_of_a_policy_bounds_the_prompt(engine) -> None:
     from pathlib import Path
 

@@ -100,3 +100,16 @@ def test_the_cut_is_after_the_last_newline_before_the_cursor_line():
     # In a FIM prompt the suffix section (from its marker, 99) never goes into the prefix.
     assert line_cut((1, 10, 2, 3, 99, 10, 4, 98), nl, 99) == 2
     assert line_cut((1, 2, 3), nl, None) == 0
+
+
+def test_warming_pays_only_for_a_prefix_that_is_not_kept():
+    cache = PrefixCache(1 << 20, 100)
+    assert cache.worth_warming(_ids(300), cut=280)  # nothing kept yet
+    cache.plan(_ids(300), cut=280)
+    assert not cache.worth_warming(_ids(310), cut=280)  # the kept prefix serves it
+    # Far down the file (a tail too long to reuse) or another window: worth it again.
+    assert cache.worth_warming(_ids(280 + MAX_REUSE_TAIL + 20), cut=400)
+    assert cache.worth_warming(_ids(300, start=5000), cut=280)
+    # Never for prefixes too short to cache, nor with caching off.
+    assert not cache.worth_warming(_ids(MIN_STATIC_TOKENS), cut=MIN_STATIC_TOKENS - 1)
+    assert not PrefixCache(0, 100).worth_warming(_ids(300, start=5000), cut=280)
