@@ -33,6 +33,7 @@ def step_callback(
     start_sum: float = 0.0,
     gave_up: list[int] | None = None,
     pieces: Sequence[str] = (),
+    head: str = "",
 ) -> Callable[[Any], bool]:
     """A callback for ``generate_batch(callback=...)``.
 
@@ -54,11 +55,12 @@ def step_callback(
         start_sum: the log-probs already summed (token healing's tokens).
         gave_up: receives the number of steps decoded when the call gave up.
         pieces: the text of every vocabulary token (needed with ``give_up``).
+        head: the text token healing's tokens add after the characters they re-typed.
     """
     done: set[int] = set()
     started: set[int] = set(range(n_hyp)) if started_all else set()
     rest = give_up.rest if give_up is not None else ""
-    kept = [KeptSum(start_sum, rest) for _ in range(n_hyp)]
+    kept = [KeptSum(start_sum, rest, head) for _ in range(n_hyp)]
     sums = [start_sum] * n_hyp
     below = give_up.below if give_up is not None else -math.inf
 

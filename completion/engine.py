@@ -251,6 +251,7 @@ class CT2Engine:
                 first=first,
                 give_up=give_up,
                 start_sum=sum(head_lp),
+                head="".join(self.vocab_text.text[i] for i in head_ids)[len(prompt.heal_text) :],
                 gave_up=gave_up,
                 pieces=self.vocab_text.text,
             )

@@ -45,8 +45,10 @@ class KeptSum:
 
     __slots__ = ("base", "rests", "text", "starts", "lps", "runs", "cut")
 
-    def __init__(self, base: float = 0.0, rest: str = "") -> None:
-        self.base = base  # token healing's log-probs: kept whenever the candidate is
+    def __init__(self, base: float = 0.0, rest: str = "", head: str = "") -> None:
+        # Token healing's tokens: their log-probs (kept whenever the candidate is) and the text
+        # they add after what they re-typed, where a loop may already begin.
+        self.base = base
         rest = rest[:REST_CHARS]
         self.rests = tuple({rest, rest.strip()} - {""}) if rest.strip() else ()
         self.text = ""
@@ -56,11 +58,15 @@ class KeptSum:
         # in progress repeats that many characters after its first unit).
         self.runs = [0] * (MAX_UNIT + 1)
         self.cut = math.inf  # where a complete loop cuts the text
+        self._extend(head)
 
     def add(self, piece: str, logprob: float | None) -> None:
         """One more token: its text and log-prob (None: unknown, so never give up)."""
         self.starts.append(len(self.text))
         self.lps.append(math.inf if logprob is None else logprob)
+        self._extend(piece)
+
+    def _extend(self, piece: str) -> None:
         text, runs = self.text + piece, self.runs
         for i in range(len(self.text), len(text)):
             for u in range(1, min(MAX_UNIT, i) + 1):

@@ -19,15 +19,18 @@ STOP, NEWLINE = 0, 1
 PIECES = ["", "\n", "a", "b", "ab", " ", "(", ")", ", ", "x1", "==", "  ", "foo", ")\n"]
 
 
-HEAD = 99  # a token healing re-typed (what the cursor's line ends with): no new text here
+HEAD = 99  # the token healing chose: it re-types what the prompt backed off, maybe more
 
 
-def decode(ids: tuple[int, ...]) -> tuple[str, list[int]]:
-    starts, text = [], ""
-    for i in ids:
-        starts.append(len(text))
-        text += "" if i == HEAD else PIECES[i]
-    return text, starts
+def decoder(head: str):
+    def decode(ids: tuple[int, ...]) -> tuple[str, list[int]]:
+        starts, text = [], ""
+        for i in ids:
+            starts.append(len(text))
+            text += head if i == HEAD else PIECES[i]
+        return text, starts
+
+    return decode
 
 
 def stream(rng: random.Random) -> list[int]:
@@ -39,14 +42,23 @@ def stream(rng: random.Random) -> list[int]:
     return body + rng.choice([[], [NEWLINE], [STOP], [len(PIECES) - 1]])
 
 
+# (what healing re-typed, the healed token's text): nothing healed, a name finished, and a
+# token that already starts a loop.
+HEALS = [("", ""), ("fo", "foo"), ("(", "((")]
+
+
+@pytest.mark.parametrize("heal", HEALS, ids=["no heal", "name", "loop"])
 @pytest.mark.parametrize("line", ["x = ", "", "f(", "    return "])
 @pytest.mark.parametrize("after", ["", ")", ", b)", "  "])
-def test_the_running_sum_is_never_below_what_post_processing_keeps(line: str, after: str) -> None:
-    rng = random.Random(f"{line}|{after}")
-    for _ in range(400):
+def test_the_running_sum_is_never_below_what_post_processing_keeps(
+    line: str, after: str, heal: tuple[str, str]
+) -> None:
+    rng = random.Random(f"{line}|{after}|{heal}")
+    heal_text, head = heal
+    for _ in range(250):
         ids = stream(rng)
         lps = [-rng.expovariate(2.0) for _ in ids]
-        kept, running = KeptSum(-0.25, after), []
+        kept, running = KeptSum(-0.25, after, head[len(heal_text) :]), []
         for tid, lp in zip(ids, lps):
             if tid in (STOP, NEWLINE) or "\n" in PIECES[tid]:
                 break  # the callback ends the hypothesis here, adding nothing more
@@ -54,10 +66,10 @@ def test_the_running_sum_is_never_below_what_post_processing_keeps(line: str, af
             running.append(kept.value())
         candidates = make_candidates(
             [Sample((HEAD, *ids), (-0.25, *lps), (0.0,) * (len(ids) + 1))],
-            decode,
+            decoder(head),
             stop_ids=frozenset({STOP}),
-            heal_text="",
-            prefix=f"def g():\n{line}",
+            heal_text=heal_text,
+            prefix=f"def g():\n{line}{heal_text}",
             suffix=f"{after}\nnext = 1\n",
             mode=Mode.LINE,
         )
