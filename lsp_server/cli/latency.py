@@ -74,7 +74,7 @@ def machine() -> dict:
     }
 
 
-def _replay_summary(timings) -> dict:
+def replay_row(timings) -> dict:
     ms = sorted(x * 1000 for x in timings.latencies)
     stats = timings.stats
     return {
@@ -84,6 +84,7 @@ def _replay_summary(timings) -> dict:
         "after_pause_p50_ms": round(statistics.median(timings.after_pause) * 1000, 1),
         "shown": timings.shown,
         "model_calls": stats.get("modelCalls"),
+        "stopped_early": stats.get("gaveUp"),
         "avoided": (stats.get("cacheHits") or 0) + (stats.get("typingThrough") or 0),
         "rss_mb": round(timings.rss_mb, 1) if timings.rss_mb else None,
     }
@@ -120,7 +121,7 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
         result = asyncio.run(replay(path, settings, lines=cfg.replay_lines, seed=cfg.seed))
         report["replay"][path.name] = {
             "lines": lines,
-            **{name: _replay_summary(t) for name, t in result.items()},
+            **{name: replay_row(t) for name, t in result.items()},
         }
     cold1 = report["cold"]["threads=1"]["ours"]["p50_ms"]
     for data in report["replay"].values():
@@ -157,8 +158,8 @@ def markdown(report: dict, command: str) -> str:
         "## (b) Typing replay through the LSP server (stdio, automatic trigger)",
         "",
         "| file | threads | requests | p50 ms | p95 ms | after a pause p50 | model calls "
-        "| answered without the model | RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| stopped early | answered without the model | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for file, data in report["replay"].items():
         for name, r in data.items():
@@ -168,7 +169,8 @@ def markdown(report: dict, command: str) -> str:
                 f"| {file} ({data['lines']} lines) | {name.removeprefix('threads=')} "
                 f"| {r['requests']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} | {r['after_pause_p50_ms']} "
-                f"| {r['model_calls']} | {r['avoided']} | {r['rss_mb']} |"
+                f"| {r['model_calls']} | {r.get('stopped_early')} | {r['avoided']} "
+                f"| {r['rss_mb']} |"
             )
     out.append("")
     for file, data in report["replay"].items():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.humaneval import humaneval_tasks
 from bench.latency import cold_requests, requests_for
+from lsp_server.cli.latency import markdown, replay_row
 from lsp_server.replay import replay, typing_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,23 @@ def test_replay_answers_every_keystroke_through_the_real_server(tmp_path) -> Non
     assert timings.stats["requests"] == len(timings.latencies)
     assert timings.stats["modelCalls"] + timings.stats["typingThrough"] >= 1
     assert timings.rss_mb is None or 20 < timings.rss_mb < 2000
+    # The report's row: how many model calls stopped early is the server's own count.
+    row = replay_row(timings)
+    assert row["stopped_early"] == timings.stats["gaveUp"] <= row["model_calls"]
+    report = {
+        "machine": {
+            "cpu": "cpu",
+            "cores": 2,
+            "python": "3",
+            "ctranslate2": "4",
+            "llama_cpp_python": None,
+        },
+        "cold": {},
+        "replay": {"shapes.py": {"lines": 9, "threads=1": row, "p50_over_cold": 0.3}},
+    }
+    table = markdown(report, "entropy-complete bench --suite latency")
+    assert "| model calls | stopped early | answered without the model |" in table
+    assert f"| {row['model_calls']} | {row['stopped_early']} | {row['avoided']} |" in table
 
 
 def test_the_latency_suite_runs_alone_and_says_so() -> None:
