@@ -70,19 +70,19 @@ def step_callback(
         if cancel is not None and cancel.is_set():
             return True
         tid, h = step.token_id, step.hypothesis_id
-        if h in done:
-            pass
-        elif tid in stop_ids:
-            done.add(h)
-        elif tid in newline_ids:
-            # A newline before any text starts the next line; one after text ends it.
-            if stop_at_newline and h in started:
+        # A hypothesis that has ended keeps its sum: what it decodes after its end is cut.
+        if h not in done:
+            if tid in stop_ids:
                 done.add(h)
-        else:
-            started.add(h)
-            if give_up is not None:
-                kept[h].add(pieces[tid], step.log_prob)
-                sums[h] = kept[h].value()
+            elif tid in newline_ids:
+                # A newline before any text starts the next line; one after text ends it.
+                if stop_at_newline and h in started:
+                    done.add(h)
+            else:
+                started.add(h)
+                if give_up is not None:
+                    kept[h].add(pieces[tid], step.log_prob)
+                    sums[h] = kept[h].value()
         if sums[h] < below and all(s < below for s in sums):
             if gave_up is not None and not gave_up:
                 gave_up.append(step.step + 1)
