@@ -92,12 +92,16 @@ class PrefixCache:
         ids = tuple(ids)
         if self.budget == 0 or min(cut, len(ids) - 1) < MIN_STATIC_TOKENS:
             return False
-        return not any(
-            len(held) < len(ids)
-            and len(ids) - len(held) <= MAX_REUSE_TAIL
-            and ids[: len(held)] == held
-            for held in self._held
-        )
+        best = self._longest_held(ids)
+        return not (best and len(ids) - len(best) <= MAX_REUSE_TAIL)
+
+    def _longest_held(self, ids: tuple[int, ...]) -> tuple[int, ...]:
+        """The longest held prefix of ``ids`` (shorter than ``ids``), or ()."""
+        best: tuple[int, ...] = ()
+        for held in self._held:
+            if len(best) < len(held) < len(ids) and ids[: len(held)] == held:
+                best = held
+        return best
 
     def plan(self, ids: Sequence[int], cut: int) -> Plan:
         """Splits ``ids`` into a static prefix and the rest.
@@ -111,10 +115,7 @@ class PrefixCache:
         cut = min(cut, len(ids) - 1)  # at least one token must follow the static prompt
         if self.budget == 0 or cut < MIN_STATIC_TOKENS:
             return Plan((), ids, False, False)
-        best: tuple[int, ...] = ()
-        for held in self._held:
-            if len(best) < len(held) < len(ids) and ids[: len(held)] == held:
-                best = held
+        best = self._longest_held(ids)
         if best and len(ids) - len(best) <= MAX_REUSE_TAIL:
             self._held.move_to_end(best)
             self.hits += 1

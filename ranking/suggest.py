@@ -16,7 +16,7 @@ from completion import (
     complete,
 )
 from completion.fim import format_of
-from completion.give_up import GiveUp
+from completion.give_up import REST_CHARS, GiveUp
 
 from .confidence import ConfidenceModel
 from .features import context_of, log1p
@@ -94,7 +94,7 @@ def give_up_bound(
     _, typed, code_after = context_of(request.text, request.offset)
     known = {"log_line_typed": log1p(typed), "code_after": float(code_after)}
     below = model.give_up_below(options.abstain_below, engine.info.vocab_size, known)
-    rest = request.text[request.offset : request.offset + 512].split("\n", 1)[0]
+    rest = request.text[request.offset : request.offset + REST_CHARS].split("\n", 1)[0]
     return None if below is None else GiveUp(below, rest)
 
 
