@@ -78,9 +78,25 @@ class Options:
     grounding: GroundingOptions = section(GroundingOptions, "Workspace grounding")
     telemetry: TelemetryOptions = section(TelemetryOptions, "Telemetry")
     cache_size: int = opt(256, "Ranked answers kept in the LRU cache (0: no cache).", minimum=0)
+    speculate: bool = opt(
+        True,
+        "Start the automatic request before the editor asks: `speculateAfterMs` after a "
+        "keystroke with no other keystroke since, so most of the answer is ready when the "
+        "editor's debounce ends. Only for a model on this machine, in files that get automatic "
+        "requests. Off: start when asked.",
+    )
+    speculate_after_ms: int = opt(
+        40,
+        "Milliseconds of no typing before `speculate` starts a request: shorter is ready sooner "
+        "after a pause, but typing faster than the editor asks computes more that nobody asks "
+        'for (docs/benchmark.md, "Latency suite").',
+        minimum=0,
+        maximum=1000,
+    )
 
     def __post_init__(self) -> None:
         _check(self.cache_size >= 0, "cacheSize must be >= 0")
+        _check(0 <= self.speculate_after_ms <= 1000, "speculateAfterMs must be 0..1000")
 
 
 def camel(name: str) -> str:

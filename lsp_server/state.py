@@ -17,6 +17,7 @@ from .documents import DocumentStore
 from .model_host import ModelHost
 from .reviews import ReviewStore
 from .rpc import EdgeProtocol
+from .speculation import Speculator
 from .suggestions import Suggester
 from .telemetry import Telemetry
 from .warming import PrefixWarmer
@@ -46,6 +47,7 @@ class EntropyServer(LanguageServer):
         self.suggester = Suggester(self.docs, self.models, self.telemetry)
         self.suggester.warn = self.message
         self.warmer = PrefixWarmer(self.suggester)
+        self.speculator = Speculator(self.suggester)
         self.telemetry.warn = self.message
         self.reviews = ReviewStore()
         self.started = False  # `initialized` arrived: model loads may begin

@@ -9,9 +9,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import Enum
+from dataclasses import replace
+from functools import partial
 from threading import Event
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
@@ -19,56 +20,18 @@ from pygls.exceptions import JsonRpcContentModified
 from completion import CompletionRequest, Engine, GenerationCancelled, UnsupportedLanguageError
 from completion.errors import RemoteError
 from grammars import line_window
-from ranking import ConfidenceModel, RankOptions, RuleSet, Suggestion
+from ranking import ConfidenceModel, RankOptions, RuleSet
 from ranking.grounded import Grounded
 
-from .cache import Answer, Item, LRUCache, TypingThrough, request_key
+from .cache import Answer, LRUCache, TypingThrough, request_key
 from .config import Options
 from .context import ContextSource
 from .documents import Document, DocumentStore
+from .generation import Generation, Prepared, Stats, Trigger, shown_item
 from .model_host import ModelHost
 from .telemetry import Telemetry
 
 log = logging.getLogger(__name__)
-
-
-class Trigger(str, Enum):
-    """Why the client asked: the user typed (automatic) or explicitly asked (invoked)."""
-
-    AUTOMATIC = "automatic"
-    INVOKED = "invoked"
-
-
-@dataclass(slots=True)
-class Stats:
-    """Counters the `entropyComplete/stats` request reports (tests and troubleshooting)."""
-
-    requests: int = 0
-    model_calls: int = 0  # generations that reached the model
-    cache_hits: int = 0
-    typing_through: int = 0
-    grounded: int = 0  # requests whose prompt carried snippets of other open files
-    workspace_grounded: int = 0  # answers from a prompt with workspace definitions (#15)
-    stopped: int = 0  # generations the step callback stopped (cancelled or superseded)
-    gave_up: int = 0  # automatic generations stopped once no candidate could be shown
-    prefix_warms: int = 0  # prompt prefixes computed after an edit, before the request came
-    superseded: int = 0
-    stale: int = 0
-    accepts: int = 0  # entropyComplete.accept commands received
-    not_ready: int = 0  # answered empty at once: the model was still loading (or failed to)
-
-
-@dataclass(slots=True)
-class _Generation:
-    """An in-flight model call: setting ``event`` stops CTranslate2 at its next step."""
-
-    event: threading.Event
-    reason: str = ""  # why it was stopped: superseded, stale or cancelled
-
-    def stop(self, reason: str) -> None:
-        if not self.event.is_set():
-            self.reason = reason
-            self.event.set()
 
 
 class Suggester:
@@ -85,7 +48,7 @@ class Suggester:
         self.typing = TypingThrough()
         self.context = ContextSource(docs)
         self.stats = Stats()
-        self._inflight: dict[str, _Generation] = {}
+        self._inflight: dict[str, Generation] = {}
         self._latest: dict[str, int] = {}  # per document: the number of its newest request
         self._warned_languages: set[str] = set()
         self._remote_warned = ""  # the last model-server failure said to the user
@@ -139,7 +102,7 @@ class Suggester:
             return None
         at = doc.offset_at(position)
         self.stop(uri, "superseded")
-        seq = self._latest[uri] = self._latest.get(uri, 0) + 1
+        seq = self._next(uri)
         if typing_through and (items := self.typing.answer(uri, doc.text, at)):
             self.stats.typing_through += 1
             return Answer(uri=uri, version=doc.version, offset=at, items=items, source="typing")
@@ -147,19 +110,57 @@ class Suggester:
         if self._latest.get(uri) != seq:  # a newer request came while the snippets were made
             self.stats.superseded += 1
             raise asyncio.CancelledError(f"{uri}: superseded")
-        opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
         self.stats.grounded += bool(request.context_snippets)
-        rank = opts.rank_options(self.options.review.entropy_threshold)
-        key = request_key(request, (rank, self.confidence, lo))
+        key = self._key(request, trigger, lo)
         if (cached := self.cache.get(key)) is not None:
             self.stats.cache_hits += 1
             self.typing.remember(uri, doc.text, at, cached.items)
             return replace(cached, uri=uri, version=doc.version, source="cache")
-        answer = await self._generate(doc, request, rank, trigger, lo)
-        if answer is not None:
-            self.cache.put(key, answer)
-            self.typing.remember(uri, doc.text, at, answer.items)
-        return answer
+        prepared = await self._generate(doc, request, key, trigger, lo)
+        return None if prepared is None else self._give(doc, at, prepared)
+
+    async def prepare(self, doc: Document, at: int) -> Prepared | None:
+        """The automatic request a cursor at ``at`` will make, computed before it is asked
+        (speculation.py); None when the cache already holds its answer or there is no model.
+        Nothing counts as a request or is logged as shown until ``take_over``.
+
+        Raises:
+            asyncio.CancelledError: a request for something else stopped it.
+            JsonRpcContentModified: the document changed while the model was generating.
+        """
+        request, lo = await self.request_for(doc, at, Trigger.AUTOMATIC)
+        key = self._key(request, Trigger.AUTOMATIC, lo)
+        if self.docs.get(doc.uri) is not doc or self.cache.get(key) is not None:
+            return None  # edited meanwhile, or the request will be answered from the cache
+        return await self._generate(doc, request, key, Trigger.AUTOMATIC, lo, ahead=True)
+
+    def take_over(self, doc: Document, at: int, prepared: Prepared) -> Answer:
+        """A request for ``doc``'s current version at ``at`` takes ``prepared`` as its answer."""
+        self.stats.requests += 1
+        self.stats.speculations_used += 1
+        self.stats.grounded += prepared.grounded
+        self._next(doc.uri)
+        return self._give(doc, at, prepared)
+
+    def _give(self, doc: Document, at: int, prepared: Prepared) -> Answer:
+        """Hands a model answer to its request: logged as shown, cached, remembered for typing
+        through."""
+        prepared.publish()
+        self.cache.put(prepared.key, prepared.answer)
+        self.typing.remember(doc.uri, doc.text, at, prepared.answer.items)
+        return prepared.answer
+
+    def _next(self, uri: str) -> int:
+        """A new request for ``uri``: the ones before it are superseded."""
+        seq = self._latest[uri] = self._latest.get(uri, 0) + 1
+        return seq
+
+    def _rank(self, trigger: Trigger) -> RankOptions:
+        opts = self.options.automatic if trigger is Trigger.AUTOMATIC else self.options.invoked
+        return opts.rank_options(self.options.review.entropy_threshold)
+
+    def _key(self, request: CompletionRequest, trigger: Trigger, lo: int) -> Any:
+        return request_key(request, (self._rank(trigger), self.confidence, lo))
 
     async def request_for(
         self, doc: Document, at: int, trigger: Trigger
@@ -181,16 +182,22 @@ class Suggester:
         self,
         doc: Document,
         request: CompletionRequest,
-        rank: RankOptions,
+        key: Any,
         trigger: Trigger,
         base: int = 0,
-    ) -> Answer | None:
-        """The model's answer; ``base`` is where the request's window starts in ``doc``."""
+        *,
+        ahead: bool = False,
+    ) -> Prepared | None:
+        """The model's answer; ``base`` is where the request's window starts in ``doc``;
+        ``ahead``: computed before the request came (stopping it is no stale or superseded
+        request)."""
         engine = self.models.ready(self.options.model)
         if engine is None:
             self.stats.not_ready += 1
             return None
-        gen = _Generation(threading.Event())
+        rank = self._rank(trigger)
+        grounded = bool(request.context_snippets)
+        gen = Generation(threading.Event())
         self._inflight[doc.uri] = gen
         t0 = time.perf_counter()
         try:
@@ -202,16 +209,16 @@ class Suggester:
             if doc.language_id not in self._warned_languages:
                 self._warned_languages.add(doc.language_id)
                 self.warn(str(exc))
-            at = base + request.offset
-            return Answer(
+            answer = Answer(
                 uri=doc.uri,
                 version=doc.version,
-                offset=at,
+                offset=base + request.offset,
                 items=(),
                 source="model",
                 abstained=True,
                 reason="language",
             )
+            return Prepared(key=key, answer=answer, publish=_nothing, grounded=grounded)
         except RemoteError as exc:
             # The model server failed: say so once per distinct reason, answer empty, stay up.
             if str(exc) != self._remote_warned:
@@ -228,10 +235,10 @@ class Suggester:
                 del self._inflight[doc.uri]
         current = self.docs.get(doc.uri)
         if gen.reason == "stale" or current is None or current.version != doc.version:
-            self.stats.stale += 1
+            self.stats.stale += not ahead
             raise JsonRpcContentModified(f"{doc.uri} changed while generating")
         if gen.reason or grounding is None:
-            self.stats.superseded += gen.reason == "superseded"
+            self.stats.superseded += gen.reason == "superseded" and not ahead
             raise asyncio.CancelledError(f"{doc.uri}: generation {gen.reason or 'stopped'}")
         outcome = grounding.outcome
         self.stats.workspace_grounded += grounding.grounded
@@ -239,10 +246,11 @@ class Suggester:
         total = time.perf_counter() - t0
         request_id = uuid.uuid4().hex[:12]
         items = tuple(
-            self._item(request_id, i, s, base + request.offset)
+            shown_item(request_id, i, s, base + request.offset)
             for i, s in enumerate(outcome.ranking.suggestions)
         )
-        self.telemetry.shown(
+        publish = partial(
+            self.telemetry.shown,
             request_id,
             items,
             trigger=trigger.value,
@@ -255,7 +263,7 @@ class Suggester:
         )
         log.debug("%s: %d suggestions in %.0f ms", doc.uri, len(items), total * 1000)
         ranking = outcome.ranking
-        return Answer(
+        answer = Answer(
             uri=doc.uri,
             version=doc.version,
             offset=base + request.offset,
@@ -265,6 +273,7 @@ class Suggester:
             best_confidence=ranking.best_confidence,
             abstain_below=rank.abstain_below,
         )
+        return Prepared(key=key, answer=answer, publish=publish, grounded=grounded)
 
     def _run_model(
         self, engine: Engine, req: CompletionRequest, rank: RankOptions, cancel: Event, ask: bool
@@ -283,12 +292,6 @@ class Suggester:
             self.stats.stopped += 1
             raise
 
-    @staticmethod
-    def _item(request_id: str, rank: int, s: Suggestion, offset: int) -> Item:
-        f = s.features
-        return Item(
-            id=f"{request_id}-{rank}", text=s.text, full_text=s.text, start=offset,
-            confidence=s.confidence, mean_entropy=f.mean_entropy, max_entropy=f.max_entropy,
-            mean_logprob=f.mean_logprob, syntax_ok=f.syntax_ok, agreement=f.agreement,
-            flags=s.flags,
-        )  # fmt: skip
+
+def _nothing() -> None:
+    """Nothing to log: an answer no model produced (a language the model does not know)."""

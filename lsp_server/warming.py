@@ -20,7 +20,8 @@ from completion.pipeline import build_prompt, check_language
 from grammars import language_for
 
 from .documents import Edit
-from .suggestions import Suggester, Trigger
+from .generation import Trigger
+from .suggestions import Suggester
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,28 @@ class PrefixWarmer:
     def forget(self, uri: str) -> None:
         self._lines.pop(uri, None)
 
-    def target(self, uri: str, edits: Sequence[Edit]) -> int | None:
-        """Where the cursor is after ``edits`` (a str offset), when they look like typing that
-        moved to another line of a document that gets automatic requests; else None."""
+    def typed_at(self, uri: str, edits: Sequence[Edit]) -> int | None:
+        """Where the cursor is after ``edits`` (a str offset), when they look like typing in a
+        document that gets automatic requests; else None."""
         if uri not in self._lines or len(edits) != 1:
             return None
         edit = edits[0]
-        doc = edit.doc
         at = edit.start + edit.inserted
-        typed = doc.text[edit.start : at]
+        typed = edit.doc.text[edit.start : at]
         if edit.inserted > MAX_TYPED_CHARS or typed.count("\n") > 1:
             return None
+        return at
+
+    def moved(self, uri: str, at: int) -> bool:
+        """The cursor at ``at`` (after typing) is on another line than the last request's."""
+        doc = self.suggester.docs.get(uri)
+        if doc is None or uri not in self._lines:
+            return False
         line = doc.position_at(at).line
         if line == self._lines[uri]:
-            return None
+            return False
         self._lines[uri] = line
-        return at
+        return True
 
     async def warm(self, uri: str, at: int) -> None:
         """Computes the prefix of the automatic request a cursor at ``at`` would make (counted

@@ -85,6 +85,7 @@ def replay_row(timings) -> dict:
         "shown": timings.shown,
         "model_calls": stats.get("modelCalls"),
         "stopped_early": stats.get("gaveUp"),
+        "started_at_keystroke": stats.get("speculationsUsed"),
         "avoided": (stats.get("cacheHits") or 0) + (stats.get("typingThrough") or 0),
         "rss_mb": round(timings.rss_mb, 1) if timings.rss_mb else None,
     }
@@ -158,8 +159,8 @@ def markdown(report: dict, command: str) -> str:
         "## (b) Typing replay through the LSP server (stdio, automatic trigger)",
         "",
         "| file | threads | requests | p50 ms | p95 ms | after a pause p50 | model calls "
-        "| stopped early | answered without the model | RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| stopped early | started at the keystroke | answered without the model | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for file, data in report["replay"].items():
         for name, r in data.items():
@@ -169,7 +170,8 @@ def markdown(report: dict, command: str) -> str:
                 f"| {file} ({data['lines']} lines) | {name.removeprefix('threads=')} "
                 f"| {r['requests']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} | {r['after_pause_p50_ms']} "
-                f"| {r['model_calls']} | {r.get('stopped_early')} | {r['avoided']} "
+                f"| {r['model_calls']} | {r.get('stopped_early')} "
+                f"| {r.get('started_at_keystroke')} | {r['avoided']} "
                 f"| {r['rss_mb']} |"
             )
     out.append("")

@@ -8,8 +8,8 @@ from lsprotocol import types
 from ..accepting import accept_command
 from ..cache import Answer, Item
 from ..documents import Document
+from ..generation import Trigger
 from ..state import EntropyServer
-from ..suggestions import Trigger
 
 MAX_LABEL = 60
 

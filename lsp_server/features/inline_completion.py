@@ -10,8 +10,8 @@ from lsprotocol import types
 
 from ..accepting import accept_command, flags_wire
 from ..cache import Answer
+from ..generation import Trigger
 from ..state import EntropyServer
-from ..suggestions import Trigger
 
 
 def inline_items(ls: EntropyServer, answer: Answer) -> list[types.InlineCompletionItem]:
@@ -83,7 +83,7 @@ def register(server: EntropyServer) -> None:
         trigger = Trigger.INVOKED if invoked else Trigger.AUTOMATIC
         if trigger is Trigger.AUTOMATIC:
             ls.warmer.asked(params.text_document.uri, params.position.line)
-        answer = await ls.suggester.answer(
+        answer = await ls.speculator.answer(
             params.text_document.uri, params.position, trigger, typing_through=True
         )
         if answer is None:

@@ -16,15 +16,20 @@ def register(server: EntropyServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: EntropyServer, params: types.DidChangeTextDocumentParams) -> None:
-        """Applies the changes; a generation for the old text is stopped (its answer is stale),
-        and typing that moved to another line starts computing that line's prompt prefix."""
+        """Applies the changes; a generation for the old text is stopped (its answer is stale).
+        Typing starts the automatic request the editor will send (speculation.py), and typing
+        that moved to another line starts computing that line's prompt prefix at once."""
         uri = params.text_document.uri
         edits = ls.docs.change(params)
         ls.suggester.stop(uri, "stale")
         if ls.reviews.moved(uri, edits):
             ls.publish_reviews(uri)
-        if (at := ls.warmer.target(uri, edits)) is not None:
+        if (at := ls.warmer.typed_at(uri, edits)) is None:
+            ls.speculator.forget(uri)
+            return
+        if ls.warmer.moved(uri, at):
             ls.spawn(ls.warmer.warm(uri, at))  # the lines above the new line, before asked
+        ls.speculator.start(uri, at)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: EntropyServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -32,6 +37,7 @@ def register(server: EntropyServer) -> None:
         uri = params.text_document.uri
         ls.suggester.closed(uri)
         ls.warmer.forget(uri)
+        ls.speculator.closed(uri)
         if ls.reviews.drop(uri):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
         ls.docs.close(uri)

@@ -48,9 +48,11 @@ def test_replay_answers_every_keystroke_through_the_real_server(tmp_path) -> Non
     assert timings.stats["requests"] == len(timings.latencies)
     assert timings.stats["modelCalls"] + timings.stats["typingThrough"] >= 1
     assert timings.rss_mb is None or 20 < timings.rss_mb < 2000
-    # The report's row: how many model calls stopped early is the server's own count.
+    # The report's row: how many model calls stopped early, and how many requests took over
+    # what their keystroke started, are the server's own counts.
     row = replay_row(timings)
     assert row["stopped_early"] == timings.stats["gaveUp"] <= row["model_calls"]
+    assert row["started_at_keystroke"] == timings.stats["speculationsUsed"] <= row["requests"]
     report = {
         "machine": {
             "cpu": "cpu",
@@ -63,8 +65,12 @@ def test_replay_answers_every_keystroke_through_the_real_server(tmp_path) -> Non
         "replay": {"shapes.py": {"lines": 9, "threads=1": row, "p50_over_cold": 0.3}},
     }
     table = markdown(report, "entropy-complete bench --suite latency")
-    assert "| model calls | stopped early | answered without the model |" in table
-    assert f"| {row['model_calls']} | {row['stopped_early']} | {row['avoided']} |" in table
+    assert (
+        "| model calls | stopped early | started at the keystroke | answered without the model |"
+        in table
+    )
+    cells = [row["model_calls"], row["stopped_early"], row["started_at_keystroke"], row["avoided"]]
+    assert "| " + " | ".join(map(str, cells)) + " |" in table
 
 
 def test_the_latency_suite_runs_alone_and_says_so() -> None:

@@ -5,7 +5,6 @@ completes a text of its own, reads counters as differences and telemetry from it
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -252,39 +251,6 @@ async def test_an_automatic_request_that_cannot_be_shown_stops_decoding_early(
         assert (await stats(server))["gaveUp"] == after["gaveUp"]
     (event,) = [e for e in events(server)[seen:] if e["event"] == "abstain"]
     assert "gave_up_at" not in event
-
-
-@pytest.mark.any_client
-async def test_typing_on_another_line_computes_its_prefix_before_the_request(
-    server: LanguageClient,
-) -> None:
-    text = "# prefix warming\n" + "".join(
-        f"def shape_{i}(width, height):\n    return width * height + {i}\n\n" for i in range(60)
-    )
-    uri = open_doc(server, "prefix_warming.py", text)
-    quiet = open_doc(server, "never_asked.py", text)  # no automatic request: never warmed
-    await server.text_document_inline_completion_async(
-        inline_params(uri, types.Position(10, 0), AUTOMATIC)
-    )
-    before = (await stats(server))["prefixWarms"]
-    far = types.Position(160, 4)  # another line, far below: none of its prefix is kept
-    type_text(server, quiet, 2, far, "r")
-    type_text(server, uri, 2, far, "r")
-    for _ in range(100):
-        if (await stats(server))["prefixWarms"] > before:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)  # time for a (wrong) second warm to be counted too
-    assert (await stats(server))["prefixWarms"] == before + 1
-    # The request there is answered as usual (its prefix is the one just computed).
-    answer = await server.text_document_inline_completion_async(
-        inline_params(uri, types.Position(160, 5), AUTOMATIC)
-    )
-    assert answer is not None
-    # Typing on along the same line warms nothing more.
-    type_text(server, uri, 3, types.Position(160, 5), "e")
-    await asyncio.sleep(0.2)
-    assert (await stats(server))["prefixWarms"] == before + 1
 
 
 async def trigger_policy(client: LanguageClient) -> None:
