@@ -85,7 +85,7 @@ def replay_row(timings) -> dict:
         "shown": timings.shown,
         "model_calls": stats.get("modelCalls"),
         "stopped_early": stats.get("gaveUp"),
-        "started_at_keystroke": stats.get("speculationsUsed"),
+        "started_before_asked": stats.get("speculationsUsed"),
         "avoided": (stats.get("cacheHits") or 0) + (stats.get("typingThrough") or 0),
         "rss_mb": round(timings.rss_mb, 1) if timings.rss_mb else None,
     }
@@ -159,7 +159,7 @@ def markdown(report: dict, command: str) -> str:
         "## (b) Typing replay through the LSP server (stdio, automatic trigger)",
         "",
         "| file | threads | requests | p50 ms | p95 ms | after a pause p50 | model calls "
-        "| stopped early | started at the keystroke | answered without the model | RSS MB |",
+        "| stopped early | started before asked | answered without the model | RSS MB |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for file, data in report["replay"].items():
@@ -171,7 +171,7 @@ def markdown(report: dict, command: str) -> str:
                 f"| {r['requests']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} | {r['after_pause_p50_ms']} "
                 f"| {r['model_calls']} | {r.get('stopped_early')} "
-                f"| {r.get('started_at_keystroke')} | {r['avoided']} "
+                f"| {r.get('started_before_asked')} | {r['avoided']} "
                 f"| {r['rss_mb']} |"
             )
     out.append("")
