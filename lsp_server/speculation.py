@@ -108,6 +108,11 @@ class Speculator:
         self.forget(uri)
         self._waits.pop(uri, None)
 
+    def stop_all(self) -> None:
+        """Drops every started request (shutdown)."""
+        for uri in list(self._pending):
+            self.forget(uri)
+
     async def answer(
         self, uri: str, position: types.Position, trigger: Trigger, *, typing_through: bool
     ) -> Answer | None:

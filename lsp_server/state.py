@@ -97,6 +97,7 @@ class EntropyServer(LanguageServer):
 
     def release(self) -> None:
         """Ends the session's work: generations, the model thread, the telemetry file."""
+        self.speculator.stop_all()
         self.suggester.stop_all()
         self.suggester.context.workspace.shutdown()
         self.models.shutdown()

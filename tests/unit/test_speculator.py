@@ -131,3 +131,12 @@ async def test_a_remote_engine_or_the_setting_off_starts_nothing(tmp_path: Path)
         spec.start(URI, type_char(s, 2))
         await asyncio.sleep(0.05)
         assert s.stats.speculations == 0 and engine.calls == 0
+
+
+async def test_shutdown_drops_what_waits(tmp_path: Path) -> None:
+    engine = LocalEngine()
+    spec = await speculator(tmp_path, engine, {"speculateAfterMs": 30})
+    spec.start(URI, type_char(spec.suggester, 2))
+    spec.stop_all()
+    await asyncio.sleep(0.1)
+    assert spec.suggester.stats.speculations == 0 and engine.calls == 0
