@@ -129,6 +129,14 @@ def add_parser(sub) -> None:
         help="lines typed per file (6; 0: no typing replay)",
     )
     lat.add_argument(
+        "--replay-debounce",
+        type=bounded_int(0, 2000),
+        default=75,
+        metavar="MS",
+        help="the replayed editor's wait between a keystroke and its request (75; VS Code "
+        "waits 50, Neovim 0.12 200)",
+    )
+    lat.add_argument(
         "--replay-settings",
         type=settings_json,
         help="server settings (JSON, as an editor sends them) for one more 1-thread server "

@@ -40,6 +40,7 @@ class LatencyConfig:
     max_tokens: int = 48
     random_weights: bool = False
     extra_settings: dict | None = None  # one more 1-thread server with these settings
+    debounce_ms: int = 75  # the replayed editor's wait between a keystroke and its request
 
 
 def default_replay_files() -> tuple[Path, ...]:
@@ -99,7 +100,7 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
 
     tasks = humaneval_tasks("single")[: cfg.prompts]
     requests = requests_for(tasks, cfg.max_tokens, fixed_length=cfg.random_weights)
-    report: dict = {"machine": machine(), "cold": {}, "replay": {}}
+    report: dict = {"machine": machine(), "cold": {}, "replay": {}, "debounce_ms": cfg.debounce_ms}
     for threads in THREADS:
         say(f"workload (a): {len(requests)} cold requests, {threads} thread(s)")
         engine = CT2Engine(cfg.model, device="cpu", threads=threads)
@@ -119,7 +120,12 @@ def run_latency(cfg: LatencyConfig, say=print) -> dict:
     for path in cfg.replay_files if cfg.replay_lines else ():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         say(f"workload (b): typing {cfg.replay_lines} lines of {path.name} ({lines} lines)")
-        result = asyncio.run(replay(path, settings, lines=cfg.replay_lines, seed=cfg.seed))
+        result = asyncio.run(
+            replay(
+                path, settings, lines=cfg.replay_lines, seed=cfg.seed,
+                debounce=cfg.debounce_ms / 1000,
+            )
+        )  # fmt: skip
         report["replay"][path.name] = {
             "lines": lines,
             **{name: replay_row(t) for name, t in result.items()},
@@ -156,7 +162,8 @@ def markdown(report: dict, command: str) -> str:
         )
     out += [
         "",
-        "## (b) Typing replay through the LSP server (stdio, automatic trigger)",
+        "## (b) Typing replay through the LSP server (stdio, automatic trigger, "
+        f"{report.get('debounce_ms', 75)} ms debounce)",
         "",
         "| file | threads | requests | p50 ms | p95 ms | after a pause p50 | model calls "
         "| stopped early | started before asked | answered without the model | RSS MB |",
@@ -227,7 +234,27 @@ def config_from(args: argparse.Namespace) -> LatencyConfig:
         max_tokens=args.max_tokens or (16 if args.random_weights else 48),
         random_weights=args.random_weights,
         extra_settings=args.replay_settings,
+        debounce_ms=args.replay_debounce,
     )
+
+
+def command_of(args: argparse.Namespace) -> str:
+    """The command line that reruns this run (written at the top of latency.md)."""
+    parts = ["entropy-complete", "bench", "--suite", "latency", "--limit", str(args.limit)]
+    parts += ["--replay-lines", str(args.replay_lines), "--seed", str(args.seed)]
+    if args.replay_debounce != 75:
+        parts += ["--replay-debounce", str(args.replay_debounce)]
+    if args.replay_settings:
+        parts += ["--replay-settings", json.dumps(args.replay_settings, separators=(",", ":"))]
+    for f in args.replay_file:
+        parts += ["--replay-file", str(f)]
+    if args.model:
+        parts += ["--model", args.model]
+    if args.gguf:
+        parts += ["--gguf", str(args.gguf)]
+    if args.random_weights:
+        parts += ["--random-weights", "--max-tokens", str(args.max_tokens or 16)]
+    return shlex.join(parts)
 
 
 def run_suite(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
@@ -249,17 +276,7 @@ def run_suite(args: argparse.Namespace, suites: tuple[str, ...]) -> int:
                 file=sys.stderr,
             )
             return 2
-    parts = ["entropy-complete", "bench", "--suite", "latency", "--limit", str(args.limit)]
-    parts += ["--replay-lines", str(args.replay_lines), "--seed", str(args.seed)]
-    for f in args.replay_file:
-        parts += ["--replay-file", str(f)]
-    if args.model:
-        parts += ["--model", args.model]
-    if args.gguf:
-        parts += ["--gguf", str(args.gguf)]
-    if args.random_weights:
-        parts += ["--random-weights", "--max-tokens", str(args.max_tokens or 16)]
-    command = shlex.join(parts)
+    command = command_of(args)
     try:
         report = run_latency(config_from(args), say=lambda m: print(m, file=sys.stderr))
     except (CompletionError, RuntimeError, OSError) as e:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.humaneval import humaneval_tasks
 from bench.latency import cold_requests, requests_for
-from lsp_server.cli.latency import markdown, replay_row
+from lsp_server.cli import build_parser
+from lsp_server.cli.latency import command_of, markdown, replay_row
 from lsp_server.replay import replay, typing_session
+from tests.cli.cli_runner import cli
 
 ROOT = Path(__file__).resolve().parents[2]
+MACHINE = {"cpu": "cpu", "cores": 2, "python": "3", "ctranslate2": "4", "llama_cpp_python": None}
 
 
 def test_cold_requests_time_every_method_on_every_prompt(engine) -> None:
@@ -54,13 +58,7 @@ def test_replay_answers_every_keystroke_through_the_real_server(tmp_path) -> Non
     assert row["stopped_early"] == timings.stats["gaveUp"] <= row["model_calls"]
     assert row["started_before_asked"] == timings.stats["speculationsUsed"] <= row["requests"]
     report = {
-        "machine": {
-            "cpu": "cpu",
-            "cores": 2,
-            "python": "3",
-            "ctranslate2": "4",
-            "llama_cpp_python": None,
-        },
+        "machine": MACHINE,
         "cold": {},
         "replay": {"shapes.py": {"lines": 9, "threads=1": row, "p50_over_cold": 0.3}},
     }
@@ -82,3 +80,23 @@ def test_the_latency_suite_runs_alone_and_says_so() -> None:
     )
     assert r.returncode == 2
     assert r.stderr.strip() == "entropy-complete: error: the latency suite runs alone"
+
+
+def test_the_report_names_the_command_that_reruns_it() -> None:
+    args = build_parser().parse_args(
+        ["bench", "--suite", "latency", "--limit", "3", "--replay-debounce", "200"]
+        + ["--replay-settings", '{"speculate": false}']
+    )
+    command = command_of(args)
+    assert shlex.split(command)[1:] == [
+        "bench", "--suite", "latency", "--limit", "3", "--replay-lines", "6", "--seed", "0",
+        "--replay-debounce", "200", "--replay-settings", '{"speculate":false}',
+    ]  # fmt: skip
+    report = {"machine": MACHINE, "cold": {}, "replay": {}, "debounce_ms": 200}
+    assert "200 ms debounce" in markdown(report, command)
+
+
+def test_a_bad_debounce_is_one_line_and_exit_code_2() -> None:
+    r = cli("bench", "--suite", "latency", "--replay-debounce", "-5")
+    assert r.returncode == 2 and "--replay-debounce" in r.stderr and "-5" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
