@@ -86,10 +86,10 @@ class Options:
         "requests. Off: start when asked.",
     )
     speculate_after_ms: int = opt(
-        40,
+        10,
         "Milliseconds of no typing before `speculate` starts a request: shorter is ready sooner "
-        "after a pause, but typing faster than the editor asks computes more that nobody asks "
-        'for (docs/benchmark.md, "Latency suite").',
+        "(VS Code asks 50 ms after a keystroke, Neovim 200), but typing faster than the editor "
+        'asks computes more that nobody asks for (docs/benchmark.md, "Latency suite").',
         minimum=0,
         maximum=1000,
     )

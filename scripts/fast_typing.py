@@ -51,15 +51,19 @@ async def type_fast(c: ReplayClient, line: int, indent: str, chars: str, full: s
     return took
 
 
-async def run(path: Path, lines: int, key: float, seed: int) -> None:
+async def run(path: Path, lines: int, key: float, seed: int, after_ms: int | None) -> None:
     text = path.read_text(encoding="utf-8")
     rows = text.split("\n")
     session = typing_session(text, lines, seed)
     with tempfile.TemporaryDirectory(prefix="ec-fast-") as tmp:
-        clients = {
-            name: ReplayClient({"model": {"threads": 1}, "speculate": on}, Path(tmp) / name)
-            for name, on in (("speculate on", True), ("speculate off", False))
+        on: dict = {"model": {"threads": 1}, "speculate": True}
+        if after_ms is not None:
+            on["speculateAfterMs"] = after_ms
+        configs = {
+            "speculate on": on,
+            "speculate off": {"model": {"threads": 1}, "speculate": False},
         }
+        clients = {name: ReplayClient(cfg, Path(tmp) / name) for name, cfg in configs.items()}
         cpu: dict[str, float] = dict.fromkeys(clients, 0.0)
         last: dict[str, list[float]] = {name: [] for name in clients}
         for c in clients.values():
@@ -92,12 +96,13 @@ def main() -> int:
     p.add_argument("--lines", type=int, default=8)
     p.add_argument("--key", type=float, default=40, help="ms between keys (40)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--after-ms", type=int, help="speculateAfterMs of the server with it on")
     args = p.parse_args()
     if not args.file.is_file() or args.lines < 1 or args.key <= 0:
         print("fast_typing: --file must be a file, --lines >= 1, --key > 0", file=sys.stderr)
         return 2
     start = time.monotonic()
-    asyncio.run(run(args.file, args.lines, args.key / 1000, args.seed))
+    asyncio.run(run(args.file, args.lines, args.key / 1000, args.seed, args.after_ms))
     print(f"({time.monotonic() - start:.0f} s)")
     return 0
 
