@@ -58,11 +58,12 @@ class Generation:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Prepared:
     """A model's answer before it is given: ``publish`` logs it as shown (telemetry), which
-    waits for a request to take it (an answer computed ahead may never be asked for)."""
+    waits for a request to take it (an answer computed ahead may never be asked for); it takes
+    ``ahead=True`` for an answer started before the request came."""
 
     key: Any  # the answer cache's key (cache.request_key)
     answer: Answer
-    publish: Callable[[], None]
+    publish: Callable[..., None]
     grounded: bool  # the prompt carried snippets of other open files
 
 

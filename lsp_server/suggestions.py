@@ -140,12 +140,12 @@ class Suggester:
         self.stats.speculations_used += 1
         self.stats.grounded += prepared.grounded
         self._next(doc.uri)
-        return self._give(doc, at, prepared)
+        return self._give(doc, at, prepared, ahead=True)
 
-    def _give(self, doc: Document, at: int, prepared: Prepared) -> Answer:
+    def _give(self, doc: Document, at: int, prepared: Prepared, *, ahead: bool = False) -> Answer:
         """Hands a model answer to its request: logged as shown, cached, remembered for typing
         through."""
-        prepared.publish()
+        prepared.publish(ahead=ahead)
         self.cache.put(prepared.key, prepared.answer)
         self.typing.remember(doc.uri, doc.text, at, prepared.answer.items)
         return prepared.answer
@@ -293,5 +293,5 @@ class Suggester:
             raise
 
 
-def _nothing() -> None:
+def _nothing(**_: object) -> None:
     """Nothing to log: an answer no model produced (a language the model does not know)."""

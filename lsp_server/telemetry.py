@@ -120,10 +120,13 @@ class Telemetry:
         n_samples: int,
         grounding: dict[str, Any] | None = None,
         gave_up_at: int = 0,
+        ahead: bool = False,
     ) -> None:
         """One event per suggestion shown (an abstention is one event with no suggestion);
         ``grounding``: what workspace grounding did for the request; ``gave_up_at``: the
-        decoding steps after which no candidate could be shown any more (0: decoded to the end)."""
+        decoding steps after which no candidate could be shown any more (0: decoded to the end);
+        ``ahead``: started before the editor asked (speculation.py), so ``latency_ms`` began
+        before the request did."""
         common = {
             "request": request_id,
             "trigger": trigger,
@@ -135,6 +138,8 @@ class Telemetry:
             common["grounding"] = grounding
         if gave_up_at:
             common["gave_up_at"] = gave_up_at
+        if ahead:
+            common["started_before_asked"] = True
         if not items:
             self.write({"event": "abstain", **common})
         for rank, item in enumerate(items):

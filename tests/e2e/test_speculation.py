@@ -70,6 +70,7 @@ async def test_the_request_takes_over_what_the_keystroke_started(server: Languag
     assert started, "abstainBelow 0 shows every answer"
     logged = [e for e in events(server)[seen:] if e["event"] in ("shown", "abstain")]
     assert len({e["request"] for e in logged}) == 1 and len(logged) == len(started)
+    assert all(e["started_before_asked"] for e in logged)
 
     # The same text and cursor asked with speculation off (and no cache): the same answer.
     async with pushed(server, {"speculate": False, "cacheSize": 0}):
@@ -81,8 +82,10 @@ async def test_the_request_takes_over_what_the_keystroke_started(server: Languag
             )
         )
         type_text(server, uri, 4, end, "\n    ")
+        seen = len(events(server))
         asked = await ask(server, uri, cursor)
         off = await stats(server)
+    assert not any("started_before_asked" in e for e in events(server)[seen:])
     assert asked == started
     assert off["speculations"] == after["speculations"]
     assert off["modelCalls"] == after["modelCalls"] + 1

@@ -75,6 +75,7 @@ async def test_the_request_takes_over_and_is_logged_once(tmp_path: Path) -> None
     assert (s.stats.requests, s.stats.speculations_used, s.stats.cache_hits) == (1, 1, 0)
     shown = events(s)
     assert [e["event"] for e in shown] == ["shown"] * len(answer.items)
+    assert all(e["started_before_asked"] for e in shown)
     # Taken over means cached too: the same request again needs no model.
     again = await spec.answer(URI, at(len(TEXT) + 1), Trigger.AUTOMATIC, typing_through=False)
     assert again is not None and again.source == "cache" and engine.calls == 1
