@@ -1,8 +1,9 @@
 """Starting the automatic request before the editor asks: an edit that looks like typing, in a
 document that gets automatic requests, starts the request the editor will send when its debounce
-(75-300 ms) ends, for the same text, cursor and trigger, once ``speculateAfterMs`` pass with no
-other edit. The request, when it comes, takes that generation over instead of starting its own,
-so the suggestion is ready, or nearly, when asked; a request that comes sooner starts it at once.
+(VS Code 50 ms, Neovim 200) ends, for the same text, cursor and trigger, once
+``speculateAfterMs`` pass with no other edit. The request, when it comes, takes that generation
+over instead of starting its own, so the suggestion is ready, or nearly, when asked; a request
+that comes sooner starts it at once.
 
 The wait bounds the work nobody asks for: a user typing faster than the editor asks stops each
 started generation at the next keystroke. A started request that the next keystroke stopped
@@ -36,7 +37,7 @@ from .suggestions import Suggester
 log = logging.getLogger(__name__)
 
 MAX_WAIT_S = 1.0  # the longest wait doubling reaches
-# Keystrokes closer than this are typing faster than an editor asks (debounces are 75-300 ms).
+# Keystrokes closer than this are typing faster than an editor asks (debounces are 50-200 ms).
 BURST_S = 0.3
 
 
