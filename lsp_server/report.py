@@ -62,12 +62,15 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
     reviewed = 0
     requests: dict[str, dict[str, float]] = {}
     abstained = stopped_early = 0
+    ahead: set[str] = set()  # requests the server had started before the editor asked
     models: Counter[str] = Counter()
     for e in events:
         kind = e.get("event")
         if kind in ("shown", "abstain"):
             requests.setdefault(str(e.get("request")), e.get("latency_ms") or {})
             models[str(e.get("model"))] += kind == "shown"
+            if e.get("started_before_asked"):
+                ahead.add(str(e.get("request")))
         if kind == "shown":
             shown[str(e.get("id"))] = e
         elif kind == "abstain":
@@ -115,6 +118,7 @@ def summarise(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "requests": len(requests),
         "abstained": abstained,
         "stopped_early": stopped_early,
+        "started_before_asked": len(ahead),
         "shown": n_shown,
         "accepted": n_acc,
         "acceptance_rate": n_acc / n_shown if n_shown else None,
@@ -135,7 +139,8 @@ def format_text(r: dict[str, Any], path: Path) -> str:
     lines = [
         f"telemetry: {path}",
         f"requests {r['requests']} (abstained {r['abstained']}, {r['stopped_early']} of them "
-        f"stopped early), suggestions shown {r['shown']}, "
+        f"stopped early; {r.get('started_before_asked', 0)} started before asked), "
+        f"suggestions shown {r['shown']}, "
         f"accepted {r['accepted']} ({_pct(r['acceptance_rate'])})",
         "",
         "acceptance by confidence (calibrated: the rate is close to the mean confidence)",

@@ -167,10 +167,14 @@ def test_report_counts_abstentions_that_stopped_early(tmp_path: Path) -> None:
     common = {"trigger": "automatic", "language": "python", "total": 0.02, "n_samples": 3}
     for i, gave_up_at in enumerate([0, 3, 4]):
         timings = GenerationTimings(generate=0.01)
-        tel.shown(f"r{i}", (), timings=timings, gave_up_at=gave_up_at, **common)  # type: ignore[arg-type]
+        ahead = i == 2  # the server had started it before the editor asked
+        tel.shown(f"r{i}", (), timings=timings, gave_up_at=gave_up_at, ahead=ahead, **common)  # type: ignore[arg-type]
     tel.close()
     events = list(read_events(path))
     assert [e.get("gave_up_at") for e in events] == [None, 3, 4]
+    assert [e.get("started_before_asked") for e in events] == [None, None, True]
     report = summarise(events)
     assert report["abstained"] == 3 and report["stopped_early"] == 2
-    assert "(abstained 3, 2 of them stopped early)" in format_text(report, path)
+    assert report["started_before_asked"] == 1
+    text = format_text(report, path)
+    assert "(abstained 3, 2 of them stopped early; 1 started before asked)" in text
