@@ -24,7 +24,7 @@ SOURCES = ("lsp_server/cache.py", "lsp_server/reviews.py", "ranking/rank.py")
 # Keystrokes (didChange notifications) between two requests: notifications are what leaked.
 # They type a comment at the start of a line, so most automatic requests stop early (with
 # "xxxxxxxx" the model loops to its token limit and the CI soak took twice as long).
-TYPED = "# TODO: "
+TYPED = "# note: "
 KEYS = len(TYPED)
 CANCELLED, CONTENT_MODIFIED = -32800, -32801
 
