@@ -33,6 +33,7 @@ from .cache import Answer
 from .documents import Document
 from .generation import Prepared, Trigger
 from .suggestions import Suggester
+from .warming import keeps_prefixes
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Speculator:
         self.forget(uri)
         if not suggester.options.speculate or doc is None or engine is None:
             return
-        if not hasattr(engine, "warm_prefix"):
+        if not keeps_prefixes(engine):
             return  # a remote engine: a request per keystroke to the model server
         if suggester.typing.answer(uri, doc.text, at):
             return
@@ -91,8 +92,12 @@ class Speculator:
         self.suggester.stats.speculations += 1
         return await self.suggester.prepare(doc, pending.at)
 
+    def _least(self) -> float:
+        """The shortest wait, in seconds: the ``speculateAfterMs`` setting."""
+        return self.suggester.options.speculate_after_ms / 1000
+
     def _wait(self, uri: str) -> float:
-        return self._waits.get(uri, self.suggester.options.speculate_after_ms / 1000)
+        return self._waits.get(uri, self._least())
 
     def forget(self, uri: str) -> None:
         """Drops the document's started request: one still waiting never starts (a running
@@ -130,8 +135,7 @@ class Speculator:
         ):
             assert pending.task is not None
             pending.now.set()
-            least = self.suggester.options.speculate_after_ms / 1000
-            self._waits[uri] = max(least, self._wait(uri) / 2)
+            self._waits[uri] = max(self._least(), self._wait(uri) / 2)
             try:
                 prepared = await asyncio.shield(pending.task)
             except asyncio.CancelledError:

@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 MAX_TYPED_CHARS = 200
 
 
+def keeps_prefixes(engine: Engine) -> bool:
+    """The engine keeps prompt prefixes computed between calls (the local CTranslate2 one);
+    for a remote one, work ahead of a request would be a request to the model server."""
+    return hasattr(engine, "warm_prefix")
+
+
 class PrefixWarmer:
     """Tracks the line of each document's last automatic request, and warms a new one."""
 
@@ -73,7 +79,7 @@ class PrefixWarmer:
         suggester = self.suggester
         engine = suggester.models.ready(suggester.options.model)
         doc = suggester.docs.get(uri)
-        if engine is None or doc is None or not hasattr(engine, "warm_prefix"):
+        if engine is None or doc is None or not keeps_prefixes(engine):
             return
         try:
             request, _ = await suggester.request_for(doc, at, Trigger.AUTOMATIC)
