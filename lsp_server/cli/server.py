@@ -51,12 +51,12 @@ def _fewer_malloc_arenas() -> None:
     loader and to_thread workers each keep one with freed memory in it: a soak's RSS swung
     between 250 and 470 MB. Two arenas (what MALLOC_ARENA_MAX=2 sets) kept it flat."""
     import ctypes
-    import ctypes.util
 
-    libc = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and libc and "MALLOC_ARENA_MAX" not in os.environ:
+    if sys.platform.startswith("linux") and "MALLOC_ARENA_MAX" not in os.environ:
+        # The C library the process already runs with (ctypes.util.find_library would spawn
+        # `ldconfig -p` at every start).
         with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
-            ctypes.CDLL(libc).mallopt(-8, 2)  # M_ARENA_MAX
+            ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -74,6 +74,11 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         **target,
     )
+    if args.tcp:  # before the server's imports: a bad host is one line at once
+        try:
+            socket.getaddrinfo(args.host, args.port)
+        except socket.gaierror as e:
+            return _fail(f"--host {args.host}: {e.strerror or e}")
     from ..server import build_server
     from ..transport import serve_stdio, serve_tcp
 
@@ -85,10 +90,6 @@ def run_serve(args: argparse.Namespace) -> int:
     _fewer_malloc_arenas()
     if not args.tcp:
         return serve_stdio(build_server)
-    try:
-        socket.getaddrinfo(args.host, args.port)
-    except socket.gaierror as e:
-        return _fail(f"--host {args.host}: {e.strerror or e}")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("entropy-complete").warning(
             "listening on %s: anyone who can reach it can read the documents you edit", args.host

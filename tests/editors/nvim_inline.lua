@@ -1,6 +1,12 @@
 -- Headless Neovim driven through editors/nvim as shipped: wait for ghost text from
 -- entropy-complete, accept it with the plugin's <Tab> keymap, write what happened to $EC_RESULT.
 local result_file = assert(os.getenv('EC_RESULT'))
+-- Neovim's Python provider probes python3.13, 3.12, ... on PATH when a Python buffer opens: with
+-- pyenv's shims that is ~60 bash processes and 1.4 s of CPU per Neovim started. The plugin
+-- needs no provider (it is Lua and LSP), so the test, like a lean user config, turns them off.
+for _, provider in ipairs({ 'python3', 'node', 'perl', 'ruby' }) do
+  vim.g['loaded_' .. provider .. '_provider'] = 0
+end
 vim.opt.rtp:prepend(assert(os.getenv('EC_NVIM_DIR'))) -- lsp/entropy_complete.lua + plugin/
 
 -- User-level settings on top of the shipped config: one CPU thread, and always show something
