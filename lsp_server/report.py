@@ -15,7 +15,7 @@ from .telemetry import rotated
 # Deciles of the shown confidence: acceptance in each says whether the confidence holds for
 # this user (a calibrated 0.8 is accepted about 8 times in 10, if a right answer is accepted).
 BUCKETS = tuple(k / 10 for k in range(11))
-STAGES = ("total", "prompt", "prefill", "decode", "entropy", "postprocess", "rank")
+STAGES = ("waited", "total", "prompt", "prefill", "decode", "entropy", "postprocess", "rank")
 
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:

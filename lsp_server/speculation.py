@@ -124,6 +124,7 @@ class Speculator:
     ) -> Answer | None:
         """``Suggester.answer``, taking over the request started for this version and cursor
         when there is one (an automatic request only); the usual path when it failed."""
+        asked = time.perf_counter()
         pending = self._pending.pop(uri, None)
         doc = self.suggester.docs.get(uri)
         if (
@@ -147,10 +148,12 @@ class Speculator:
                 log.debug("the request started for %s failed: %s", uri, exc)
                 prepared = None
             if prepared is not None and self.suggester.docs.get(uri) is doc:
-                return self.suggester.take_over(doc, pending.at, prepared)
+                return self.suggester.take_over(doc, pending.at, prepared, asked)
         elif pending is not None and pending.task is not None:
             pending.task.cancel()  # started for another request: never asked for
-        return await self.suggester.answer(uri, position, trigger, typing_through=typing_through)
+        return await self.suggester.answer(
+            uri, position, trigger, typing_through=typing_through, asked=asked
+        )
 
 
 def _retrieve(task: asyncio.Task[Prepared | None]) -> None:

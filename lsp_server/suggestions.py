@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -81,21 +80,28 @@ class Suggester:
         self._latest.pop(uri, None)
 
     def window_chars(self) -> int:
-        """Characters each side of the cursor a request sees: as many as the prompt builder
-        could use (8 per token of the model's context), so a huge file gives the same prompt
-        as its window and nothing downstream touches the whole text."""
+        """Characters each side of the cursor a request sees: what the prompt builder could use
+        (8 per token of context), so nothing downstream touches a huge file's whole text."""
         engine = self.models.engine
         return 8 * (engine.info.context_tokens if engine is not None else 8192) + 1024
 
     async def answer(
-        self, uri: str, position: types.Position, trigger: Trigger, *, typing_through: bool
+        self,
+        uri: str,
+        position: types.Position,
+        trigger: Trigger,
+        *,
+        typing_through: bool,
+        asked: float | None = None,
     ) -> Answer | None:
-        """The ranked suggestions at ``position``; None when there is no document or model.
+        """The ranked suggestions at ``position`` asked for at ``asked`` (``perf_counter``,
+        default now); None when there is no document or model.
 
         Raises:
             asyncio.CancelledError: cancelled by the client or superseded by a newer request.
             JsonRpcContentModified: the document changed while the model was generating.
         """
+        asked = time.perf_counter() if asked is None else asked
         self.stats.requests += 1
         doc = self.docs.get(uri)
         if doc is None:
@@ -117,7 +123,7 @@ class Suggester:
             self.typing.remember(uri, doc.text, at, cached.items)
             return replace(cached, uri=uri, version=doc.version, source="cache")
         prepared = await self._generate(doc, request, key, trigger, lo)
-        return None if prepared is None else self._give(doc, at, prepared)
+        return None if prepared is None else self._give(doc, at, prepared, asked)
 
     async def prepare(self, doc: Document, at: int) -> Prepared | None:
         """The automatic request a cursor at ``at`` will make, computed before it is asked
@@ -134,18 +140,20 @@ class Suggester:
             return None  # edited meanwhile, or the request will be answered from the cache
         return await self._generate(doc, request, key, Trigger.AUTOMATIC, lo, ahead=True)
 
-    def take_over(self, doc: Document, at: int, prepared: Prepared) -> Answer:
-        """A request for ``doc``'s current version at ``at`` takes ``prepared`` as its answer."""
+    def take_over(self, doc: Document, at: int, prepared: Prepared, asked: float) -> Answer:
+        """The request made at ``asked`` for ``doc``'s version at ``at`` takes ``prepared``."""
         self.stats.requests += 1
         self.stats.speculations_used += 1
         self.stats.grounded += prepared.grounded
         self._next(doc.uri)
-        return self._give(doc, at, prepared, ahead=True)
+        return self._give(doc, at, prepared, asked, ahead=True)
 
-    def _give(self, doc: Document, at: int, prepared: Prepared, *, ahead: bool = False) -> Answer:
-        """Hands a model answer to its request: logged as shown, cached, remembered for typing
-        through."""
-        prepared.publish(ahead=ahead)
+    def _give(
+        self, doc: Document, at: int, prepared: Prepared, asked: float, *, ahead: bool = False
+    ) -> Answer:
+        """Hands a model answer to the request made at ``asked``: logged as shown (with the
+        time the editor waited), cached, remembered for typing through."""
+        prepared.publish(ahead=ahead, waited=time.perf_counter() - asked)
         self.cache.put(prepared.key, prepared.answer)
         self.typing.remember(doc.uri, doc.text, at, prepared.answer.items)
         return prepared.answer
@@ -197,7 +205,7 @@ class Suggester:
             return None
         rank = self._rank(trigger)
         grounded = bool(request.context_snippets)
-        gen = Generation(threading.Event())
+        gen = Generation(Event())
         self._inflight[doc.uri] = gen
         t0 = time.perf_counter()
         try:
@@ -210,14 +218,9 @@ class Suggester:
                 self._warned_languages.add(doc.language_id)
                 self.warn(str(exc))
             answer = Answer(
-                uri=doc.uri,
-                version=doc.version,
-                offset=base + request.offset,
-                items=(),
-                source="model",
-                abstained=True,
-                reason="language",
-            )
+                uri=doc.uri, version=doc.version, offset=base + request.offset, items=(),
+                source="model", abstained=True, reason="language",
+            )  # fmt: skip
             return Prepared(key=key, answer=answer, publish=_nothing, grounded=grounded)
         except RemoteError as exc:
             # The model server failed: say so once per distinct reason, answer empty, stay up.

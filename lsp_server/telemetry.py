@@ -32,9 +32,12 @@ def rotated(path: Path) -> Path:
     return path.with_name(path.name + ".1")
 
 
-def latency_ms(timings: GenerationTimings, total: float) -> dict[str, float]:
-    """The request's time by stage, in ms; ``prefill`` is 0 where the engine does not split it."""
-    return {
+def latency_ms(
+    timings: GenerationTimings, total: float, waited: float | None = None
+) -> dict[str, float]:
+    """The request's time by stage, in ms; ``prefill`` is 0 where the engine does not split it;
+    ``waited``: from the editor's request to its answer (what the user waited)."""
+    out = {
         "prompt": round(timings.prompt * 1000, 2),
         "prefill": round(timings.first_token * 1000, 2),
         "decode": round((timings.generate - timings.first_token) * 1000, 2),
@@ -43,6 +46,9 @@ def latency_ms(timings: GenerationTimings, total: float) -> dict[str, float]:
         "rank": round(timings.rank * 1000, 2),
         "total": round(total * 1000, 2),
     }
+    if waited is not None:
+        out["waited"] = round(waited * 1000, 2)
+    return out
 
 
 def flag_records(item: Item) -> list[dict[str, Any]]:
@@ -121,18 +127,19 @@ class Telemetry:
         grounding: dict[str, Any] | None = None,
         gave_up_at: int = 0,
         ahead: bool = False,
+        waited: float | None = None,
     ) -> None:
         """One event per suggestion shown (an abstention is one event with no suggestion);
         ``grounding``: what workspace grounding did for the request; ``gave_up_at``: the
         decoding steps after which no candidate could be shown any more (0: decoded to the end);
         ``ahead``: started before the editor asked (speculation.py), so ``latency_ms`` began
-        before the request did."""
+        before the request did; ``waited``: seconds from the editor's request to the answer."""
         common = {
             "request": request_id,
             "trigger": trigger,
             "language": language,
             "samples": n_samples,
-            "latency_ms": latency_ms(timings, total),
+            "latency_ms": latency_ms(timings, total, waited),
         }
         if grounding is not None:
             common["grounding"] = grounding

@@ -81,6 +81,42 @@ async def test_the_request_takes_over_and_is_logged_once(tmp_path: Path) -> None
     assert again is not None and again.source == "cache" and engine.calls == 1
 
 
+async def test_the_log_has_what_the_editor_waited_beside_the_generation_time(
+    tmp_path: Path,
+) -> None:
+    """``latency_ms.waited`` runs from the editor's request to its answer: close to nothing
+    for an answer computed before it was asked, at least the generation's time otherwise."""
+    engine = LocalEngine()
+    spec = await speculator(tmp_path, engine, {"speculateAfterMs": 10, "cacheSize": 0})
+    s = spec.suggester
+
+    async def hold(seconds: float) -> None:
+        """Lets the generation that starts next run ``seconds`` at least."""
+        while not engine.started.is_set():
+            await asyncio.sleep(0.002)
+        await asyncio.sleep(seconds)
+        engine.release.set()
+
+    for trigger in (Trigger.AUTOMATIC, Trigger.INVOKED):
+        engine.started.clear()
+        engine.release.clear()
+        held = asyncio.create_task(hold(0.08))
+        if trigger is Trigger.AUTOMATIC:  # started at the keystroke, done before it is asked
+            spec.start(URI, type_char(s, 2))
+            await held
+            await asyncio.sleep(0.05)
+        await spec.answer(URI, at(len(TEXT) + 1), trigger, typing_through=False)
+        await held
+        event = events(s)[-1]
+        latency = event["latency_ms"]
+        if trigger is Trigger.AUTOMATIC:
+            assert event["started_before_asked"]
+            assert latency["total"] >= 80 and latency["waited"] < 40, latency
+        else:
+            assert "started_before_asked" not in event
+            assert latency["waited"] >= latency["total"] >= 80, latency
+
+
 async def test_keystrokes_within_the_wait_start_nothing(tmp_path: Path) -> None:
     engine = LocalEngine()
     spec = await speculator(tmp_path, engine, {"speculateAfterMs": 100})
