@@ -161,8 +161,10 @@ def run(args: argparse.Namespace) -> int:
         text = args.file.read_text(encoding="utf-8")
     except FileNotFoundError:
         return fail(f"file not found: {args.file}")
-    except (OSError, UnicodeDecodeError) as e:
-        return fail(f"cannot read {args.file}: {e}")
+    except UnicodeDecodeError:
+        return fail(f"cannot read {args.file}: not UTF-8 text")
+    except OSError as e:
+        return fail(f"cannot read {args.file}: {e.strerror or e}")
     try:
         offset = cursor_offset(text, args.line, args.column)
     except ValueError as e:

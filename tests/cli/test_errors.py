@@ -46,6 +46,11 @@ CASES = {
     ),
     "complete --device tpu": (("complete", EXAMPLE, *AT, "--device", "tpu"), ("tpu",)),
     "complete, line outside": (("complete", EXAMPLE, "--line", "999", "--column", "1"), ("999",)),
+    "complete on a folder": (
+        ("complete", str(Path(EXAMPLE).parent), *AT),
+        ("cannot read", "Is a directory"),
+    ),
+    "complete on a binary file": (("complete", sys.executable, *AT), ("not UTF-8 text",)),
     "models check --device tpu": (("models", "check", EXAMPLE, "--device", "tpu"), ("tpu",)),
     "serve --port 99999": (("serve", "--tcp", "--port", "99999"), ("99999",)),
     "serve --host unknown": (
