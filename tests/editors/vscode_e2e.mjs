@@ -39,7 +39,7 @@ const browser = await chromium.launch({
     '--disable-sync',
   ],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+const page = await browser.newPage({ viewport: { width: 1024, height: 640 } });
 const shot = (name) => page.screenshot({ path: join(OUT, `${name}.png`) });
 
 async function until(what, probe, timeout = 30_000) {
