@@ -32,16 +32,23 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A run of lines of one file version, as [start, end) offsets, and its token set."""
+    """A run of lines of one file version, as [start, end) offsets, its token set, and a key
+    of its text (length and hash) by which the next version of the file reuses the set."""
 
     start: int
     end: int
     tokens: frozenset[str]
+    text_key: tuple[int, int] = (0, 0)
+    cost: int = 0  # approximate bytes held: the set and its strings (a window keeps no text)
 
-    @property
-    def cost(self) -> int:
-        """Approximate bytes held: the set and its strings (a window keeps no text)."""
-        return 200 + sum(len(t) + 80 for t in self.tokens)
+
+def _window(start: int, end: int, chunk: str, known: dict[tuple[int, int], Window]) -> Window:
+    key = (len(chunk), hash(chunk))
+    same = known.get(key)
+    if same is not None:
+        return Window(start, end, same.tokens, key, same.cost)
+    found = tokens(chunk)
+    return Window(start, end, found, key, 200 + sum(len(t) + 80 for t in found))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +71,11 @@ class Snippet:
         return f"Compare this snippet from {self.name}:\n{self.text.rstrip()}"
 
 
-def windows(text: str, size: int) -> list[Window]:
-    """Windows of ``size`` lines, overlapping by half, covering ``text``."""
+def windows(text: str, size: int, before: Iterable[Window] = ()) -> list[Window]:
+    """Windows of ``size`` lines, overlapping by half, covering ``text``; a window whose text
+    is that of one of ``before`` (the previous version's) takes its token set, so an edit
+    re-tokenises only the windows it touched."""
+    known = {w.text_key: w for w in before}
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()  # a final line break does not start a line
@@ -76,7 +86,7 @@ def windows(text: str, size: int) -> list[Window]:
         hi = starts[first + size] if first + size < len(starts) else len(text)
         chunk = text[lo:hi]
         if chunk.strip():
-            out.append(Window(lo, hi, tokens(chunk)))
+            out.append(_window(lo, hi, chunk, known))
     return out
 
 
@@ -104,7 +114,7 @@ class NeighbourIndex:
             if found is not None and found[0] == n.version:
                 self._cache.move_to_end(key)
                 return found[1]
-        made = windows(n.text[: self.file_chars], size)
+        made = windows(n.text[: self.file_chars], size, found[1] if found else ())
         cost = sum(w.cost for w in made)
         with self._lock:
             old = self._cache.pop(key, None)

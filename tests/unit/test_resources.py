@@ -7,7 +7,7 @@ import gc
 import tracemalloc
 from typing import Any
 
-from completion.workspace.neighbours import Neighbour, NeighbourIndex
+from completion.workspace.neighbours import Neighbour, NeighbourIndex, windows
 from lsp_server.cache import Answer, LRUCache
 from lsp_server.server import build_server
 from lsp_server.telemetry import Telemetry
@@ -30,6 +30,21 @@ def test_neighbour_index_keeps_one_version_per_file_within_its_bytes() -> None:
         index.forget(n.key)
     index.forget("file:///big.py")
     assert len(index) == 0 and index.bytes == 0
+
+
+def test_an_edited_neighbour_retokenises_only_the_windows_the_edit_touched() -> None:
+    lines = [f"def f{i}(a{i}, b{i}):\n    return a{i} + b{i}\n" for i in range(400)]
+    before = windows("".join(lines), 20)
+    lines[200] = lines[200].replace("return", "return 1 +")
+    after = windows("".join(lines), 20, before)
+    assert [(w.start, w.end, w.tokens, w.cost) for w in after] == [
+        (w.start, w.end, w.tokens, w.cost) for w in windows("".join(lines), 20)
+    ]
+    old = {id(w.tokens) for w in before}
+    fresh = [w for w in after if id(w.tokens) not in old]
+    # The edited line is in two of the half-overlapping windows; the others kept their sets.
+    assert len(fresh) == 2 and all("1" in w.tokens for w in fresh)
+    assert len(after) == len(before)
 
 
 def _answer(uri: str, text: str) -> Answer:
