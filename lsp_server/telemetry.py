@@ -132,7 +132,7 @@ class Telemetry:
         """One event per suggestion shown (an abstention is one event with no suggestion);
         ``grounding``: what workspace grounding did for the request; ``gave_up_at``: the
         decoding steps after which no candidate could be shown any more (0: decoded to the end);
-        ``ahead``: started before the editor asked (speculation.py), so ``latency_ms`` began
+        ``ahead``: started before the editor asked (speculation.py), so the stages began
         before the request did; ``waited``: seconds from the editor's request to the answer."""
         common = {
             "request": request_id,

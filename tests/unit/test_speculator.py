@@ -62,12 +62,19 @@ async def started(s: Suggester, count: int) -> None:
     raise AssertionError(f"{count} starts expected, {s.stats.speculations} seen")
 
 
+async def started_at_a_keystroke(
+    tmp_path: Path, raw: dict, engine: LocalEngine | None = None
+) -> tuple[LocalEngine, Speculator, Suggester]:
+    """A keystroke (document version 2) whose request has started, with ``raw`` settings."""
+    engine = engine or LocalEngine()
+    spec = await speculator(tmp_path, engine, raw)
+    spec.start(URI, type_char(spec.suggester, 2))
+    await started(spec.suggester, 1)
+    return engine, spec, spec.suggester
+
+
 async def test_the_request_takes_over_and_is_logged_once(tmp_path: Path) -> None:
-    engine = LocalEngine()
-    spec = await speculator(tmp_path, engine, {"speculateAfterMs": 10})
-    s = spec.suggester
-    spec.start(URI, type_char(s, 2))
-    await started(s, 1)
+    engine, spec, s = await started_at_a_keystroke(tmp_path, {"speculateAfterMs": 10})
     await asyncio.sleep(0.05)
     assert events(s) == []  # computed, but nothing was shown yet
     answer = await spec.answer(URI, at(len(TEXT) + 1), Trigger.AUTOMATIC, typing_through=True)
@@ -134,10 +141,7 @@ async def test_typing_faster_than_the_editor_asks_doubles_the_wait_and_a_take_ov
 ) -> None:
     engine = LocalEngine()
     engine.release.clear()  # a started generation runs until the next keystroke stops it
-    spec = await speculator(tmp_path, engine, {"speculateAfterMs": 20})
-    s = spec.suggester
-    spec.start(URI, type_char(s, 2))
-    await started(s, 1)
+    engine, spec, s = await started_at_a_keystroke(tmp_path, {"speculateAfterMs": 20}, engine)
     spec.start(URI, type_char(s, 3))  # soon after: that start was for nothing
     assert spec._wait(URI) == 0.04
     await started(s, 2)
@@ -151,11 +155,7 @@ async def test_typing_faster_than_the_editor_asks_doubles_the_wait_and_a_take_ov
 
 async def test_an_unasked_start_after_a_pause_keeps_the_wait(tmp_path: Path) -> None:
     """A paste, or a line the editor did not ask about: no sign of fast typing."""
-    engine = LocalEngine()
-    spec = await speculator(tmp_path, engine, {"speculateAfterMs": 10})
-    s = spec.suggester
-    spec.start(URI, type_char(s, 2))
-    await started(s, 1)
+    _, spec, s = await started_at_a_keystroke(tmp_path, {"speculateAfterMs": 10})
     await asyncio.sleep(BURST_S + 0.05)
     spec.start(URI, type_char(s, 3))
     assert spec._wait(URI) == 0.01
