@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import corpus, export
+from . import pack as corpus_pack
 from . import tokenizer as tokmod
 from .data import SpecialIds
 from .export import SHIPPED, WEIGHTS
@@ -42,6 +43,12 @@ def _args() -> argparse.Namespace:
         action="store_true",
         help="export the last checkpoint in --work (e.g. after a cut-off run) and stop",
     )
+    p.add_argument(
+        "--corpus-pack",
+        type=Path,
+        help="the tokenized corpus in one file: read it if it exists, else write it after "
+        "tokenizing (for a machine that cannot collect the corpus, e.g. a GPU without internet)",
+    )
     for f in fields(TrainConfig):
         kind = _flag if isinstance(f.default, bool) else type(f.default)
         p.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None)
@@ -65,6 +72,16 @@ def bf16_is_fast() -> bool:
     cpu = getattr(torch, "cpu", None)
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(bool(getattr(cpu, c, lambda: False)()) for c in checks)
+
+
+def _device_works(device: str) -> bool:
+    import torch
+
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError, ValueError):
+        return False
+    return True
 
 
 def pick_tokenizer(work: Path, weights: Path | None, train_texts: list[str]):
@@ -120,10 +137,12 @@ def main() -> None:
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     ckpt = work / "ckpt.pt"
+    if args.export_only and not ckpt.exists():
+        ckpt = work / "final-fp16.pt"  # brought back from a GPU run (see training/README.md)
 
     saved = prev = None
     if ckpt.exists() and not args.resume:
-        saved = torch.load(ckpt, weights_only=False)
+        saved = torch.load(ckpt, weights_only=False, map_location="cpu")
         base = saved["config"]
     elif args.resume:
         prev = json.loads((WEIGHTS / "training_state.json").read_text())
@@ -131,19 +150,35 @@ def main() -> None:
     else:
         base = {}
     cfg = TrainConfig(**{**base, **overrides})
-    if cfg.bf16 and not bf16_is_fast():
+    if args.export_only:
+        cfg = replace(cfg, device="cpu")  # exporting needs no GPU, whatever the run used
+    if cfg.device != "cpu" and not _device_works(cfg.device):
+        raise SystemExit(f"python -m training: device {cfg.device!r} is not available here")
+    if cfg.device == "cpu" and cfg.bf16 and not bf16_is_fast():
         print("this CPU has no bf16 instructions: training in fp32 (bf16 would be ~15x slower)")
         cfg = replace(cfg, bf16=False)
 
-    try:
-        files = corpus.collect(cfg.corpus)
-    except (ValueError, corpus.sources.MissingSource) as exc:
-        raise SystemExit(f"python -m training: {exc}") from None
-    manifest = corpus.write_manifest(files, work / "manifest.json")
-    train_texts = corpus.read_texts(files, "train")
-    valid_texts = corpus.read_texts(files, "valid")
+    packed = None
+    if args.corpus_pack is not None and args.corpus_pack.exists():
+        try:
+            packed = corpus_pack.load(args.corpus_pack)
+        except ValueError as exc:
+            raise SystemExit(f"python -m training: {exc}") from None
+        manifest = packed.manifest
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        train_texts: list[str] = []
+    else:
+        try:
+            files = corpus.collect(cfg.corpus)
+        except (ValueError, corpus.sources.MissingSource) as exc:
+            raise SystemExit(f"python -m training: {exc}") from None
+        manifest = corpus.write_manifest(files, work / "manifest.json")
+        train_texts = corpus.read_texts(files, "train")
+        valid_texts = corpus.read_texts(files, "valid")
     print(f"corpus {cfg.corpus}: {manifest['totals']} (Python {manifest['python_version']})")
 
+    if packed is not None and not args.resume and not (work / "tokenizer.json").exists():
+        raise SystemExit("python -m training: a corpus pack needs --resume or --work's tokenizer")
     tok = pick_tokenizer(work, WEIGHTS if args.resume else None, train_texts)
     ids = [
         tok.token_to_id(s)
@@ -154,20 +189,32 @@ def main() -> None:
     sp = SpecialIds(*(int(i) for i in ids if i is not None))
     vocab = tok.get_vocab()
     newline_ids = np.array(sorted(i for t, i in vocab.items() if t and set(t) == {"Ċ"}))
-    enc = lambda texts: [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(texts)]  # noqa: E731
-    train_ids, valid_ids = enc(train_texts), enc(valid_texts)
-    valid_chars = sum(len(t) for t in valid_texts)
+    if packed is None:
+        enc = lambda texts: [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(texts)]  # noqa: E731
+        packed = corpus_pack.CorpusPack(
+            train_ids=enc(train_texts),
+            valid_ids=enc(valid_texts),
+            train_chars=sum(len(t) for t in train_texts),
+            valid_chars=sum(len(t) for t in valid_texts),
+            manifest=manifest,
+            tokenizer_hash=corpus_pack.tokenizer_hash(tok),
+        )
+        if args.corpus_pack is not None:
+            corpus_pack.save(args.corpus_pack, packed)
+            print(f"corpus pack written to {args.corpus_pack}")
+    elif packed.tokenizer_hash != corpus_pack.tokenizer_hash(tok):
+        raise SystemExit(f"python -m training: {args.corpus_pack} was made with another tokenizer")
+    train_ids, valid_ids, valid_chars = packed.train_ids, packed.valid_ids, packed.valid_chars
     n_train = sum(len(x) for x in train_ids)
-    print(
-        f"train tokens/epoch {n_train:,}, chars/token "
-        f"{sum(len(t) for t in train_texts) / n_train:.2f}"
-    )
+    print(f"train tokens/epoch {n_train:,}, chars/token {packed.train_chars / n_train:.2f}")
 
     state = None
     if saved is not None:
         model = make_model(cfg, tok.get_vocab_size(), sp)
         model.load_state_dict(saved["model"])
-        state = {**saved["state"], "optimizer": saved["optimizer"]}
+        state = {**saved["state"]}
+        if "optimizer" in saved:
+            state["optimizer"] = saved["optimizer"]
         print(f"continuing checkpoint at step {state['step']}")
     elif args.resume:
         from transformers import LlamaForCausalLM

@@ -1,4 +1,5 @@
-"""The training loop: a transformers Llama decoder, bf16 autocast on CPU, time-budgeted, resumable."""
+"""The training loop: a transformers Llama decoder, bf16 autocast (CPU or CUDA), time-budgeted,
+resumable."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class TrainConfig:
     seed: int = 1234
     threads: int = 2
     bf16: bool = True
+    device: str = "cpu"  # or "cuda": the same loop on a GPU (train there, export on the CPU)
     eval_every_s: float = 600.0
     ckpt_every_s: float = 300.0
 
@@ -61,6 +63,11 @@ def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCau
     return LlamaForCausalLM(config)
 
 
+def _autocast(cfg: TrainConfig):
+    """bf16 autocast on the run's device (off with ``bf16: false``)."""
+    return torch.autocast(torch.device(cfg.device).type, dtype=torch.bfloat16, enabled=cfg.bf16)
+
+
 def lr_at(cfg: TrainConfig, step: int, frac: float) -> float:
     """Warmup by steps, then a cosine over the time budget (the step count is not known ahead)."""
     if step < cfg.warmup_steps:
@@ -80,7 +87,8 @@ def evaluate(model, valid: list[np.ndarray], valid_chars: int, eot: int, cfg: Tr
             chunk = torch.from_numpy(seq[pos : pos + cfg.seq_len + 1]).unsqueeze(0)
             if chunk.shape[1] < 2:
                 continue
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            chunk = chunk.to(cfg.device)
+            with _autocast(cfg):
                 logits = model(chunk[:, :-1]).logits.float()
             loss = torch.nn.functional.cross_entropy(logits[0], chunk[0, 1:], reduction="sum")
             total_nats += float(loss)
@@ -107,11 +115,11 @@ def evaluate_fim(
             if j >= 4 or len(w) < 16:
                 break
             s = fim_transform(w, m, sp, rng, spm_share=0.0)
-            x = torch.from_numpy(s.ids).unsqueeze(0)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            x = torch.from_numpy(s.ids).unsqueeze(0).to(cfg.device)
+            with _autocast(cfg):
                 logits = model(x[:, :-1]).logits.float()
             nll = torch.nn.functional.cross_entropy(logits[0], x[0, 1:], reduction="none")
-            middle = torch.from_numpy(s.weight[1:]).bool()
+            middle = torch.from_numpy(s.weight[1:]).bool().to(cfg.device)
             # Only the middle and the end token: the prefix is ordinary left-to-right text.
             first_mid = int(np.flatnonzero(s.ids == sp.middle)[0])
             middle[:first_mid] = False
@@ -134,7 +142,9 @@ def train(
 ) -> dict:
     """Trains until the time budget is spent; checkpoints to ``work/ckpt.pt`` as it goes."""
     torch.manual_seed(cfg.seed)
-    torch.set_num_threads(cfg.threads)
+    if cfg.device == "cpu":
+        torch.set_num_threads(cfg.threads)
+    model.to(cfg.device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -175,10 +185,10 @@ def train(
         lr = lr_at(cfg, state["step"], frac)
         for g in opt.param_groups:
             g["lr"] = lr
-        x = torch.from_numpy(batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        x = torch.from_numpy(batch).to(cfg.device)
+        with _autocast(cfg):
             logits = model(x[:, :-1]).logits
-        w = torch.from_numpy(weight[:, 1:]).float().reshape(-1)
+        w = torch.from_numpy(weight[:, 1:]).float().reshape(-1).to(cfg.device)
         per_token = torch.nn.functional.cross_entropy(
             logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none"
         )
@@ -210,6 +220,9 @@ def train(
             save_checkpoint(model, opt, state, cfg, work)
     bar.close()
     save_checkpoint(model, opt, state, cfg, work)
+    # The model alone in fp16 (a sixth of ckpt.pt): what a GPU run sends back for --export-only.
+    fp16 = {k: v.detach().to("cpu", torch.float16) for k, v in model.state_dict().items()}
+    torch.save({"model": fp16, "state": state, "config": asdict(cfg)}, work / "final-fp16.pt")
     return state
 
 

@@ -240,6 +240,16 @@ def test_a_few_real_training_steps_lower_the_loss(tmp_path):
     assert state["step"] == 30 and state["tokens"] == 30 * 4 * 32
     assert (tmp_path / "ckpt.pt").exists()
     assert math.isfinite(after) and after < before - 0.5
+    # The fp16 model a GPU run sends back: no optimizer state, and it loads into a fresh model.
+    import torch
+
+    final = torch.load(tmp_path / "final-fp16.pt", weights_only=False)
+    assert set(final) == {"model", "state", "config"} and final["state"]["step"] == 30
+    assert all(v.dtype == torch.float16 for v in final["model"].values())
+    again = make_model(cfg, 256, SP)
+    again.load_state_dict(final["model"])
+    close = evaluate(again, files[:1], 100, SP.eot, cfg)["valid_nats_per_token"]
+    assert abs(close - after) < 0.05
 
 
 def test_the_same_seed_repeats_a_run_exactly(tmp_path):
