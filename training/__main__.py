@@ -175,7 +175,8 @@ def main() -> None:
         manifest = corpus.write_manifest(files, work / "manifest.json")
         train_texts = corpus.read_texts(files, "train")
         valid_texts = corpus.read_texts(files, "valid")
-    print(f"corpus {cfg.corpus}: {manifest['totals']} (Python {manifest['python_version']})")
+    origin = f"the pack {args.corpus_pack}" if packed is not None else cfg.corpus
+    print(f"corpus from {origin}: {manifest['totals']} (Python {manifest['python_version']})")
 
     if packed is not None and not args.resume and not (work / "tokenizer.json").exists():
         raise SystemExit("python -m training: a corpus pack needs --resume or --work's tokenizer")
