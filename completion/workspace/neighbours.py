@@ -38,17 +38,18 @@ class Window:
     start: int
     end: int
     tokens: frozenset[str]
-    text_key: tuple[int, int] = (0, 0)
-    cost: int = 0  # approximate bytes held: the set and its strings (a window keeps no text)
+    text_key: tuple[int, int]
+    cost: int  # approximate bytes held: the set and its strings (a window keeps no text)
 
 
 def _window(start: int, end: int, chunk: str, known: dict[tuple[int, int], Window]) -> Window:
     key = (len(chunk), hash(chunk))
     same = known.get(key)
     if same is not None:
-        return Window(start, end, same.tokens, key, same.cost)
+        return Window(start=start, end=end, tokens=same.tokens, text_key=key, cost=same.cost)
     found = tokens(chunk)
-    return Window(start, end, found, key, 200 + sum(len(t) + 80 for t in found))
+    cost = 200 + sum(len(t) + 80 for t in found)
+    return Window(start=start, end=end, tokens=found, text_key=key, cost=cost)
 
 
 @dataclass(frozen=True, slots=True)
