@@ -6,6 +6,7 @@ import argparse
 import json
 import platform
 import shutil
+import sys
 import time
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import pack as corpus_pack
 from . import tokenizer as tokmod
 from .data import SpecialIds
 from .export import SHIPPED, WEIGHTS
-from .train import TrainConfig, evaluate, evaluate_fim, make_model, train
+from .train import TrainConfig, device_works, evaluate, evaluate_fim, make_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,16 +73,6 @@ def bf16_is_fast() -> bool:
     cpu = getattr(torch, "cpu", None)
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(bool(getattr(cpu, c, lambda: False)()) for c in checks)
-
-
-def _device_works(device: str) -> bool:
-    import torch
-
-    try:
-        torch.empty(1, device=device)
-    except (RuntimeError, AssertionError, ValueError):
-        return False
-    return True
 
 
 def pick_tokenizer(work: Path, weights: Path | None, train_texts: list[str]):
@@ -152,7 +143,7 @@ def main() -> None:
     cfg = TrainConfig(**{**base, **overrides})
     if args.export_only:
         cfg = replace(cfg, device="cpu")  # exporting needs no GPU, whatever the run used
-    if cfg.device != "cpu" and not _device_works(cfg.device):
+    if cfg.device != "cpu" and not device_works(cfg.device):
         raise SystemExit(f"python -m training: device {cfg.device!r} is not available here")
     if cfg.device == "cpu" and cfg.bf16 and not bf16_is_fast():
         print("this CPU has no bf16 instructions: training in fp32 (bf16 would be ~15x slower)")
@@ -293,4 +284,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as stop:  # the recipe's errors are one line; bad input exits with 2
+        if not isinstance(stop.code, str):
+            raise
+        print(stop.code, file=sys.stderr)
+        sys.exit(2)

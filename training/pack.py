@@ -80,5 +80,6 @@ def load(path: Path) -> CorpusPack:
                 manifest=meta["manifest"],
                 tokenizer_hash=str(meta["tokenizer_hash"]),
             )
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a corpus pack ({exc})") from None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        # numpy's own reasons (pickled data, a bad zip) would only confuse: say what it is not
+        raise ValueError(f"{path} is not a corpus pack written by --corpus-pack") from None

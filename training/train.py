@@ -63,6 +63,14 @@ def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCau
     return LlamaForCausalLM(config)
 
 
+def device_works(device: str) -> bool:
+    """Whether this machine has ``device`` ("cuda", "cuda:1", ...): a tensor can be made there."""
+    try:
+        return torch.empty(1, device=device) is not None
+    except (RuntimeError, AssertionError, ValueError):
+        return False
+
+
 def _autocast(cfg: TrainConfig):
     """bf16 autocast on the run's device (off with ``bf16: false``)."""
     return torch.autocast(torch.device(cfg.device).type, dtype=torch.bfloat16, enabled=cfg.bf16)
