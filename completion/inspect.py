@@ -76,7 +76,7 @@ def devices() -> tuple[DeviceSupport, ...]:
     return tuple(out)
 
 
-def _read_vocab(path: Path) -> list[str] | None:
+def read_vocab(path: Path) -> list[str] | None:
     for name in VOCAB_FILES:
         f = path / name
         if f.exists():
@@ -150,7 +150,7 @@ def _tokenizer(r: ModelReport, path: Path) -> tuple[ModelReport, str | None]:
         fim=fim,
         stop_tokens=stop_tokens(vocab, tpl),
     )
-    model_vocab = _read_vocab(path)
+    model_vocab = read_vocab(path)
     if model_vocab is None:
         return r, None
     size = tok.get_vocab_size()

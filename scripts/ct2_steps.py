@@ -14,17 +14,12 @@ one warm-up call.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-
-def vocabulary(model: Path) -> list[str]:
-    if (model / "vocabulary.json").exists():
-        return list(json.loads((model / "vocabulary.json").read_text()))
-    return (model / "vocabulary.txt").read_text().splitlines()
+from completion.inspect import read_vocab
 
 
 def main() -> int:
@@ -38,6 +33,10 @@ def main() -> int:
     if not (args.model / "model.bin").is_file():
         print(f"ct2_steps.py: no model.bin in {args.model}", file=sys.stderr)
         return 2
+    vocab = read_vocab(args.model)
+    if vocab is None:
+        print(f"ct2_steps.py: no vocabulary file in {args.model}", file=sys.stderr)
+        return 2
 
     import ctranslate2
     import numpy as np
@@ -45,7 +44,6 @@ def main() -> int:
     gen = ctranslate2.Generator(
         str(args.model), device="cpu", compute_type=args.compute_type, intra_threads=args.threads
     )
-    vocab = vocabulary(args.model)
     rng = np.random.default_rng(0)
     prompt = [vocab[i] for i in rng.integers(100, min(len(vocab), 20_000), args.prompt_tokens)]
 
