@@ -18,16 +18,23 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from completion.inspect import read_vocab
+from lsp_server.cli.args import bounded_int
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"ct2_steps.py: {message}\n")
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model", type=Path, help="a CTranslate2 model directory")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--prompt-tokens", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=bounded_int(1, None, "--threads "), default=1)
+    ap.add_argument("--prompt-tokens", type=bounded_int(1, None, "--prompt-tokens "), default=300)
+    ap.add_argument("--repeat", type=bounded_int(1, None, "--repeat "), default=3)
     ap.add_argument("--compute-type", default="int8")
     args = ap.parse_args()
     if not (args.model / "model.bin").is_file():
@@ -41,9 +48,16 @@ def main() -> int:
     import ctranslate2
     import numpy as np
 
-    gen = ctranslate2.Generator(
-        str(args.model), device="cpu", compute_type=args.compute_type, intra_threads=args.threads
-    )
+    try:
+        gen = ctranslate2.Generator(
+            str(args.model),
+            device="cpu",
+            compute_type=args.compute_type,
+            intra_threads=args.threads,
+        )
+    except (ValueError, RuntimeError) as exc:  # an unsupported compute type, a corrupt model
+        print(f"ct2_steps.py: {exc}", file=sys.stderr)
+        return 2
     rng = np.random.default_rng(0)
     prompt = [vocab[i] for i in rng.integers(100, min(len(vocab), 20_000), args.prompt_tokens)]
 

@@ -33,3 +33,17 @@ def test_a_folder_without_a_model_is_one_line_and_exit_2(tmp_path: Path) -> None
     done = run(tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == f"ct2_steps.py: no model.bin in {tmp_path}"
+
+
+def test_bad_options_are_one_line_and_exit_2() -> None:
+    unsupported = run(DEFAULT_MODEL_DIR, "--compute-type", "bogus", "--repeat", 1)
+    assert unsupported.returncode == 2
+    assert unsupported.stderr.startswith("ct2_steps.py: ") and "bogus" in unsupported.stderr
+    assert len(unsupported.stderr.strip().splitlines()) == 1
+    for flag in ("--repeat", "--threads", "--prompt-tokens"):
+        done = run(DEFAULT_MODEL_DIR, flag, 0)
+        assert done.returncode == 2
+        assert (
+            done.stderr.strip()
+            == f"ct2_steps.py: argument {flag}: {flag} must be at least 1, not 0"
+        )
