@@ -105,10 +105,10 @@ class CompletionsClient:
             if not key:
                 raise RemoteError(f"the API key variable {api_key_env} is not set")
             headers["Authorization"] = f"Bearer {key}"
+        self._closed = False
+        self._close_lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="entropy-remote", daemon=True
-        )
+        self._thread = threading.Thread(target=self._serve, name="entropy-remote", daemon=True)
         self._thread.start()
 
         async def setup() -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
@@ -119,6 +119,13 @@ class CompletionsClient:
             return client, asyncio.Semaphore(max_concurrency)
 
         self._client, self._slots = asyncio.run_coroutine_threadsafe(setup(), self._loop).result()
+
+    def _serve(self) -> None:
+        """The loop's thread: runs it until ``close`` stops it, then frees its sockets."""
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     def run(self, coro: Coroutine[Any, Any, T], cancel: threading.Event | None) -> T:
         """Runs ``coro`` on the loop; cancels it (closing its streams) when ``cancel`` is set."""
@@ -177,7 +184,13 @@ class CompletionsClient:
         return choices
 
     def close(self) -> None:
-        """Closes the connections and ends the loop's thread (without waiting for it)."""
+        """Closes the connections and ends the loop's thread (without waiting for it). Once:
+        an engine closed by hand is closed again when it is collected, and a second ``shut``
+        queued behind the first's ``loop.stop()`` would never run (a "never awaited" warning)."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
 
         async def shut() -> None:
             await self._client.aclose()
