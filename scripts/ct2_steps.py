@@ -13,24 +13,18 @@ one warm-up call.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
 
 from completion.inspect import read_vocab
+from lsp_server.cli import OneLineParser
 from lsp_server.cli.args import bounded_int
 
 
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"ct2_steps.py: {message}\n")
-
-
 def main() -> int:
-    ap = OneLineParser(description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="ct2_steps.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("model", type=Path, help="a CTranslate2 model directory")
     ap.add_argument("--threads", type=bounded_int(1, None, "--threads "), default=1)
     ap.add_argument("--prompt-tokens", type=bounded_int(1, None, "--prompt-tokens "), default=300)

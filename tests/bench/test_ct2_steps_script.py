@@ -42,6 +42,6 @@ def test_bad_options_are_one_line_and_exit_2() -> None:
     assert len(unsupported.stderr.strip().splitlines()) == 1
     zero = run(DEFAULT_MODEL_DIR, "--repeat", 0)  # each count is checked the same way
     assert zero.returncode == 2
-    assert (
-        zero.stderr.strip() == "ct2_steps.py: argument --repeat: --repeat must be at least 1, not 0"
+    assert zero.stderr.strip() == (
+        "ct2_steps.py: error: argument --repeat: --repeat must be at least 1, not 0 (see --help)"
     )
