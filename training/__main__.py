@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
 import sys
 import time
@@ -18,7 +17,7 @@ from . import pack as corpus_pack
 from . import tokenizer as tokmod
 from .data import SpecialIds
 from .export import SHIPPED, WEIGHTS
-from .train import TrainConfig, device_works, evaluate, evaluate_fim, make_model, train
+from .train import TrainConfig, device_works, evaluate, evaluate_fim, hardware, make_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -245,7 +244,7 @@ def main() -> None:
         "tokens_total": state["tokens"] + state.get("previous_tokens", 0),
         "train_seconds": round(state["elapsed"], 1),
         "wall_seconds_this_run": round(time.monotonic() - t, 1),
-        "hardware": f"{platform.processor() or platform.machine()}, {cfg.threads} threads, CPU",
+        "hardware": state.get("hardware") or hardware(cfg),
         "torch": torch.__version__,
         "final": final,
         "evals": state.get("evals", []),

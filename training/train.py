@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -69,6 +70,13 @@ def device_works(device: str) -> bool:
         return torch.empty(1, device=device) is not None
     except (RuntimeError, AssertionError, ValueError):
         return False
+
+
+def hardware(cfg: TrainConfig) -> str:
+    """What a run trains on, for the model card: the CPU and its threads, or the GPU's name."""
+    if cfg.device == "cpu":
+        return f"{platform.processor() or platform.machine()}, {cfg.threads} threads, CPU"
+    return f"{torch.cuda.get_device_name(torch.device(cfg.device))}, GPU"
 
 
 def _autocast(cfg: TrainConfig):
@@ -165,6 +173,8 @@ def train(
         fused=True,
     )
     state = state or {"step": 0, "elapsed": 0.0, "tokens": 0, "log": []}
+    # Kept with the state: --export-only on another machine still names where this run trained.
+    state["hardware"] = hardware(cfg)
     if "optimizer" in state:
         opt.load_state_dict(state.pop("optimizer"))
     stream = Stream(

@@ -245,6 +245,7 @@ def test_a_few_real_training_steps_lower_the_loss(tmp_path):
 
     final = torch.load(tmp_path / "final-fp16.pt", weights_only=False)
     assert set(final) == {"model", "state", "config"} and final["state"]["step"] == 30
+    assert final["state"]["hardware"].endswith("1 threads, CPU")  # the card's "min on ..."
     assert all(v.dtype == torch.float16 for v in final["model"].values())
     again = make_model(cfg, 256, SP)
     again.load_state_dict(final["model"])
