@@ -4,6 +4,7 @@ session fixtures on one worker."""
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import math
 import os
@@ -13,6 +14,21 @@ from pathlib import Path
 import pytest
 
 from completion import DEFAULT_MODEL_DIR, CT2Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("lsp_server", "completion", "ranking", "grammars", "bench", "training")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Bytecode for the project's packages, compiled once before any test. The suite starts
+    about 55 server and CLI processes; where PYTHONDONTWRITEBYTECODE is set, each of them compiled
+    the same modules from source: 0.09 s of CPU a server start (0.87-0.96 s instead of 0.95-1.08 s
+    from start to model loaded). compileall only writes what is stale, into the usual (gitignored)
+    __pycache__ folders, and a read-only tree just skips it."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller did it already
+        return
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=2, workers=1)
 
 
 def _shipped_files() -> dict[str, str]:
