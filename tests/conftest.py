@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from completion import DEFAULT_MODEL_DIR, CT2Engine
+# As the command line does (lsp_server/__main__.py), before numpy is imported: no OpenBLAS
+# thread pool in this process, the xdist workers or the processes they start.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from completion import DEFAULT_MODEL_DIR, CT2Engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("lsp_server", "completion", "ranking", "grammars", "bench", "training")
