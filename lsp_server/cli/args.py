@@ -154,7 +154,12 @@ def add_engine_options(p: argparse.ArgumentParser, *, default_threads: int) -> N
         "(auto: the model's own choice)",
     )
     g = p.add_argument_group("remote model (an OpenAI-compatible server: vLLM, llama.cpp)")
-    g.add_argument("--backend", default="ctranslate2", type=choice(("ctranslate2", "openai")))
+    g.add_argument(
+        "--backend",
+        default="ctranslate2",
+        type=choice(("ctranslate2", "openai")),
+        help="ctranslate2: run the model here (default); openai: ask the server at --url",
+    )
     g.add_argument("--url", help="the server's base URL, e.g. http://gpu-box:8000")
     g.add_argument("--model-name", default="", help="the served model's name (vLLM)")
     g.add_argument("--api-key-env", default="", help="environment variable that holds the API key")

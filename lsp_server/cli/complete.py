@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
         description="Print ranked completions for FILE at LINE:COLUMN (both 1-based, the column "
         "counted in characters, as editors show them).",
     )
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="the source file (UTF-8 text)")
     p.add_argument("--line", type=int, required=True, help="1-based line of the cursor")
     p.add_argument("--column", type=int, required=True, help="1-based column of the cursor")
     p.add_argument(
@@ -44,8 +44,18 @@ def add_parser(sub) -> None:
         help="suggestions to show (default 3)",
     )
     add_sampling_options(p)
-    p.add_argument("--max-tokens", type=bounded_int(1, 4096), default=48)
-    p.add_argument("--mode", choices=[m.value for m in Mode], default="line")
+    p.add_argument(
+        "--max-tokens",
+        type=bounded_int(1, 4096),
+        default=48,
+        help="new tokens per candidate at most (default 48)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=[m.value for m in Mode],
+        default="line",
+        help="line: stop at the end of the line (default); block: at the end of the block",
+    )
     p.add_argument("--no-greedy", action="store_true", help="do not include a greedy candidate")
     p.add_argument(
         "--language", type=language, help="LSP languageId (default: from the file extension)"

@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
         ".gitignore respected) and print its size, build time, memory and the time to "
         "re-read its largest file after a save.",
     )
-    p.add_argument("dir", metavar="DIR")
+    p.add_argument("dir", metavar="DIR", help="the workspace folder to index")
     p.add_argument(
         "--megabytes",
         type=bounded_int(1, None),

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
         "devices and compute types available, and whether entropy-complete can run it. "
         "Exit status: 0 usable, 1 not usable (the reason is printed), 2 bad arguments.",
     )
-    c.add_argument("dir", type=Path, metavar="DIR")
+    c.add_argument("dir", type=Path, metavar="DIR", help="a CTranslate2 model directory")
     c.add_argument(
         "--device",
         default="auto",

@@ -27,7 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="TCP address (default 127.0.0.1)")
     p.add_argument("--port", type=bounded_int(1, 65535), default=2087, help="TCP port (2087)")
     p.add_argument("--log-file", type=Path, help="write the log here instead of stderr")
-    p.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="the least severe log message written (default warning)",
+    )
     p.set_defaults(func=run_serve)
 
     r = sub.add_parser(
