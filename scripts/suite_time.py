@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +37,14 @@ PROG = "suite_time.py"
 
 @dataclass(frozen=True)
 class Run:
-    """One suite run: wall and CPU seconds, pytest's exit code and its summary line."""
+    """One suite run: wall and CPU seconds, pytest's exit code, its summary line and the tests
+    that failed (pytest's FAILED and ERROR lines)."""
 
     wall: float
     cpu: float
     code: int
     summary: str
+    failed: tuple[str, ...] = ()
 
 
 def _children_cpu() -> float:
@@ -60,7 +63,24 @@ def run_suite(folder: Path, pytest_args: list[str], baseline: bool) -> Run:
     wall, cpu = time.monotonic() - start, _children_cpu() - cpu
     lines = [ln.strip("= ") for ln in done.stdout.splitlines() if ln.strip()]
     summary = next((ln for ln in reversed(lines) if re.search(r"\d+ (passed|failed)", ln)), "")
-    return Run(wall, cpu, done.returncode, summary or (lines[-1] if lines else "no output"))
+    failed = tuple(ln for ln in lines if ln.startswith(("FAILED ", "ERROR ")))
+    return Run(wall, cpu, done.returncode, summary or (lines[-1] if lines else "no output"), failed)
+
+
+def alternate(
+    sides: list[tuple[Path, bool]], pairs: int, run: Callable[[Path, bool], Run]
+) -> tuple[list[Run], list[Run]]:
+    """``pairs`` runs of each side, taking turns, the first of each pair alternating (ours,
+    baseline, baseline, ours, ...); returns this checkout's runs and the baseline's."""
+    current: list[Run] = []
+    base: list[Run] = []
+    for pair in range(pairs):
+        for folder, baseline in sides if pair % 2 == 0 else sides[::-1]:
+            done = run(folder, baseline)
+            (base if baseline else current).append(done)
+            side = "baseline" if baseline else "this checkout"
+            print(f"pair {pair + 1}: {side} {done.wall:.1f} s ({done.summary})", flush=True)
+    return current, base
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
@@ -86,13 +106,18 @@ def report(current: list[Run], base: list[Run], ref: str) -> str:
             f"median pair ratio {statistics.median(ratios):.3f}",
             f"this checkout: {current[-1].summary}",
             f"baseline:      {base[-1].summary}",
-            *(
-                [f"warning: {failed} of the runs exited non-zero (see the summaries)"]
-                if (failed := sum(r.code != 0 for r in current + base))
-                else []
-            ),
+            *_failures(current, "this checkout"),
+            *_failures(base, "baseline"),
         ]
     )
+
+
+def _failures(runs: list[Run], side: str) -> list[str]:
+    bad = [r for r in runs if r.code != 0]
+    if not bad:
+        return []
+    names = sorted({name for r in bad for name in r.failed})
+    return [f"warning: {len(bad)} of {len(runs)} runs of {side} exited non-zero", *names]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,14 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_warmup:
                 for folder, baseline in sides:
                     run_suite(folder, pytest_args, baseline)
-            current: list[Run] = []
-            base: list[Run] = []
-            for pair in range(args.pairs):
-                for folder, baseline in sides if pair % 2 == 0 else sides[::-1]:
-                    run = run_suite(folder, pytest_args, baseline)
-                    (base if baseline else current).append(run)
-                    side = "baseline" if baseline else "this checkout"
-                    print(f"pair {pair + 1}: {side} {run.wall:.1f} s ({run.summary})", flush=True)
+            current, base = alternate(sides, args.pairs, lambda f, b: run_suite(f, pytest_args, b))
         finally:
             _git("worktree", "remove", "--force", str(tree))
     print()
