@@ -273,7 +273,7 @@ try {
 
   // 6. A broken server (its path set to a program that exits at once): one notification with
   // "Open settings" and "Show log", and no restart loop.
-  await page.keyboard.press('Control+Shift+M'); // hide the Problems view again
+  await page.keyboard.press('Control+J'); // hide the panel (Problems) again: Ctrl+Shift+M only focuses it
   await runCommand('Preferences: Open User Settings');
   await page.waitForSelector('.settings-editor .suggest-input-container', { state: 'visible' });
   await page.keyboard.type('entropyComplete.server.path');
