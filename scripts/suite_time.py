@@ -84,7 +84,10 @@ def alternate(
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    except OSError as exc:  # no git on PATH
+        return subprocess.CompletedProcess(["git", *args], 2, "", f"git: {exc.strerror or exc}")
 
 
 def report(current: list[Run], base: list[Run], ref: str) -> str:
@@ -133,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(ours)
     commit = _git("rev-parse", "--verify", "--quiet", f"{args.baseline}^{{commit}}")
     if commit.returncode != 0:
-        print(f"{PROG}: {args.baseline} is not a commit of {ROOT}", file=sys.stderr)
+        why = commit.stderr.strip() or f"{args.baseline} is not a commit of {ROOT}"
+        print(f"{PROG}: {why}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="suite-baseline-") as tmp:
         tree = Path(tmp) / "tree"

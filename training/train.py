@@ -67,9 +67,10 @@ def make_model(cfg: TrainConfig, vocab_size: int, sp: SpecialIds) -> LlamaForCau
 def device_works(device: str) -> bool:
     """Whether this machine has ``device`` ("cuda", "cuda:1", ...): a tensor can be made there."""
     try:
-        return torch.empty(1, device=device) is not None
+        torch.empty(1, device=device)
     except (RuntimeError, AssertionError, ValueError):
         return False
+    return True
 
 
 def hardware(cfg: TrainConfig) -> str:
